@@ -1,0 +1,119 @@
+/**
+ * Regenerates the typed Helm values in `imports/helm-values/` from the pinned charts'
+ * default values (`../shared/charts-reference/<chart>-<version>/values.yaml`).
+ *
+ *   npm run import:charts            # writes imports/helm-values/*.ts
+ *   CHARTS_REFERENCE=/path npm run import:charts
+ *
+ * How: each values.yaml is turned into a JSON Schema (below), and json-schema-to-typescript
+ * (a well-kept library) renders that schema as TypeScript. The schema inference is written
+ * by hand because Helm values need rules no generic JSON-to-schema tool applies:
+ *  - `null` and `""`-less placeholders mean "unset, any type" -> `unknown`;
+ *  - an empty map `{}` is an open extension point (podAnnotations, resources) -> index signature;
+ *  - a non-empty map is closed (`additionalProperties: false`) so a misspelt key in our typed
+ *    props is a compile error (the reference's values carry keys these charts silently ignore);
+ *  - list items are open objects, because lists in values.yaml are examples, not the full shape.
+ * Every property is optional: our props override a few keys, the chart supplies the rest.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { compile, JSONSchema } from 'json-schema-to-typescript';
+import { parse } from 'yaml';
+import { CHARTS, ChartRef } from '../lib/shared/versions';
+import { CHART_VALUE_EXTRAS } from './chart-value-extras';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+const REFERENCE_DIR = process.env.CHARTS_REFERENCE ?? path.resolve(REPO_ROOT, '..', 'shared', 'charts-reference');
+const OUT_DIR = path.join(REPO_ROOT, 'imports', 'helm-values');
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isPlainObject(value: unknown): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Infers a JSON Schema for one values.yaml node; `inList` opens objects found inside lists. */
+export function inferSchema(value: Json, inList = false): JSONSchema {
+  if (value === null) return { tsType: 'unknown' };
+  if (typeof value === 'boolean') return { type: 'boolean' };
+  if (typeof value === 'number') return { type: 'number' };
+  if (typeof value === 'string') return { type: 'string' };
+  if (Array.isArray(value)) {
+    if (value.length === 0) return { type: 'array', items: { tsType: 'unknown' } };
+    return { type: 'array', items: mergeSchemas(value.map((item) => inferSchema(item, true))) };
+  }
+  const keys = Object.keys(value);
+  if (keys.length === 0) return { type: 'object', additionalProperties: { tsType: 'unknown' } };
+  const properties: Record<string, JSONSchema> = {};
+  for (const key of keys.sort()) properties[key] = inferSchema(value[key], inList);
+  return { type: 'object', properties, additionalProperties: inList ? { tsType: 'unknown' } : false };
+}
+
+/** One schema for the items of a list: objects merge key-wise, differing scalars widen to unknown. */
+function mergeSchemas(schemas: JSONSchema[]): JSONSchema {
+  const [first, ...rest] = schemas;
+  return rest.reduce<JSONSchema>((merged, next) => {
+    if (merged.type === 'object' && next.type === 'object' && merged.properties && next.properties) {
+      const properties: Record<string, JSONSchema> = { ...merged.properties };
+      for (const [key, schema] of Object.entries(next.properties)) {
+        properties[key] = properties[key] ? mergeSchemas([properties[key], schema]) : schema;
+      }
+      return { ...merged, properties };
+    }
+    return JSON.stringify(merged) === JSON.stringify(next) ? merged : { tsType: 'unknown' };
+  }, first);
+}
+
+/** Deep-merges the documented-but-commented-out keys into the defaults before inference. */
+function withExtras(defaults: Json, extras: Json | undefined): Json {
+  if (!isPlainObject(defaults) || !isPlainObject(extras)) return extras === undefined ? defaults : extras;
+  const merged: { [key: string]: Json } = { ...defaults };
+  for (const [key, extra] of Object.entries(extras)) merged[key] = key in merged ? withExtras(merged[key], extra) : extra;
+  return merged;
+}
+
+export function typeNameFor(chart: ChartRef): string {
+  const pascal = chart.chart.replace(/(^|-)([a-z])/g, (_m, _dash, ch: string) => ch.toUpperCase());
+  return `${pascal}Values`;
+}
+
+async function importChart(release: string, chart: ChartRef): Promise<string> {
+  const source = path.join(REFERENCE_DIR, `${chart.chart}-${chart.version}`, 'values.yaml');
+  if (!fs.existsSync(source)) {
+    throw new Error(`No default values for ${chart.chart} ${chart.version} at ${source}: set CHARTS_REFERENCE to the folder holding <chart>-<version>/values.yaml.`);
+  }
+  const defaults = parse(fs.readFileSync(source, 'utf8')) as Json;
+  const schema = { ...inferSchema(withExtras(defaults, CHART_VALUE_EXTRAS[release] as Json | undefined)), title: typeNameFor(chart) };
+  const banner = [
+    '/* eslint-disable */',
+    `// GENERATED by \`npm run import:charts\` (scripts/import-chart-values.ts) from the default values of`,
+    `// ${chart.repository.name}/${chart.chart} ${chart.version}. Do not edit by hand: change the pinned version in`,
+    '// lib/shared/versions.ts or the extras in scripts/chart-value-extras.ts and regenerate.',
+  ].join('\n');
+  const ts = await compile(schema, typeNameFor(chart), {
+    bannerComment: banner,
+    additionalProperties: false,
+    strictIndexSignatures: true,
+    unknownAny: true,
+    format: true,
+    style: { singleQuote: true, printWidth: 120 },
+  });
+  const file = path.join(OUT_DIR, `${chart.chart}.ts`);
+  fs.writeFileSync(file, ts);
+  return file;
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  for (const [release, chart] of Object.entries(CHARTS)) {
+    const file = await importChart(release, chart);
+    console.log(`${chart.repository.name}/${chart.chart} ${chart.version} -> ${path.relative(REPO_ROOT, file)}`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
