@@ -1,0 +1,96 @@
+import type { Prediction, SparseVector, TextClassifier, TokenizedDocument } from './classifier';
+import type { ModelParts, OutputKind } from './model-parts';
+import { TermIndex } from './term-index';
+import { TfidfVectorizer } from './tfidf';
+
+/** A TF-IDF + linear model classifier; the one implementation of TextClassifier. */
+export class LinearTextClassifier implements TextClassifier {
+  readonly classes: readonly string[];
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly output: OutputKind;
+  private readonly termIndex: TermIndex;
+  private readonly vectorizer: TfidfVectorizer;
+  private readonly weights: Float32Array;
+  private readonly intercepts: Float64Array;
+  private readonly scores: Float64Array;
+
+  /**
+   * @param parts the model data (validated by the caller: see artifact.ts)
+   * @param version content hash of the artifact these parts serialise to
+   * @param termIndex prebuilt index over `parts.vocabulary` (saves rebuilding it after training)
+   */
+  constructor(
+    readonly parts: ModelParts,
+    readonly version: string,
+    termIndex?: TermIndex,
+  ) {
+    this.classes = parts.classes;
+    this.metadata = parts.metadata;
+    this.output = parts.output;
+    this.termIndex = termIndex ?? TermIndex.fromTerms(parts.vocabulary);
+    this.vectorizer = new TfidfVectorizer(Float64Array.from(parts.idf));
+    this.weights = parts.weights;
+    this.intercepts = parts.intercepts;
+    this.scores = new Float64Array(parts.classes.length);
+  }
+
+  tokenize(text: string): TokenizedDocument {
+    return this.termIndex.scan(text);
+  }
+
+  tfidf(doc: TokenizedDocument): SparseVector {
+    return this.vectorizer.transform(doc.termIds);
+  }
+
+  /** Raw class scores (before the probability link); the returned array is reused by the next call. */
+  scoresOf(vector: SparseVector): Float64Array {
+    const K = this.classes.length;
+    const scores = this.scores;
+    const w = this.weights;
+    for (let c = 0; c < K; c++) scores[c] = this.intercepts[c];
+    const { indices, values } = vector;
+    for (let k = 0; k < indices.length; k++) {
+      const base = indices[k] * K;
+      const x = values[k];
+      for (let c = 0; c < K; c++) scores[c] += x * w[base + c];
+    }
+    return scores;
+  }
+
+  predictVector(vector: SparseVector, doc: TokenizedDocument): Prediction {
+    const scores = this.scoresOf(vector);
+    const K = scores.length;
+    let best = 0;
+    for (let c = 1; c < K; c++) if (scores[c] > scores[best]) best = c;
+    const probabilities = new Float64Array(K);
+    let sum = 0;
+    if (this.output === 'softmax') {
+      const max = scores[best];
+      for (let c = 0; c < K; c++) sum += probabilities[c] = Math.exp(scores[c] - max);
+    } else {
+      for (let c = 0; c < K; c++) sum += probabilities[c] = 1 / (1 + Math.exp(-scores[c]));
+    }
+    const byClass: Record<string, number> = {};
+    for (let c = 0; c < K; c++) byClass[this.classes[c]] = probabilities[c] / sum;
+    return {
+      label: this.classes[best],
+      confidence: probabilities[best] / sum,
+      probabilities: byClass,
+      tokenCount: doc.tokenCount,
+      outOfVocabularyCount: doc.outOfVocabularyCount,
+    };
+  }
+
+  classify(text: string): Prediction {
+    const doc = this.tokenize(text);
+    return this.predictVector(this.tfidf(doc), doc);
+  }
+
+  /** Index of the predicted class only (no probabilities): the fast path for evaluation. */
+  predictIndex(text: string): number {
+    const scores = this.scoresOf(this.tfidf(this.tokenize(text)));
+    let best = 0;
+    for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
+    return best;
+  }
+}
