@@ -1,0 +1,183 @@
+/**
+ * Grafana datasources for Prometheus, Loki and Tempo, provisioned with fixed UIDs and
+ * wired to each other so a user can go metric -> trace -> logs without configuring anything:
+ *
+ *   Prometheus exemplar (label `trace_id`) --> Tempo trace
+ *   Loki log line (`trace=<id>`, derived field `trace`) --> Tempo trace
+ *   Tempo span --> Loki lines of the same trace id and pod (traces to logs)
+ *   Tempo span --> Prometheus request rate / latency of the same service (traces to metrics)
+ *
+ * The entries go into the grafana chart's `datasources: { 'datasources.yaml': { apiVersion: 1, datasources } }`.
+ * The chart pins Grafana 9.3 (grafana-6.50.8 has appVersion 9.3.x), so the jsonData keys below are the ones
+ * that release reads; keys only newer releases read (tracesToLogsV2) are added alongside and are ignored by 9.3.
+ */
+import {
+  LOKI_TRACE_ID_REGEX,
+  METRICS,
+  TRACE_ID_LABEL,
+} from '../../model-service/src/metrics/catalogue';
+
+export const DATASOURCE_UIDS = { prometheus: 'prometheus', loki: 'loki', tempo: 'tempo' } as const;
+
+export interface DatasourceEndpoints {
+  readonly prometheusUrl: string;
+  readonly lokiUrl: string;
+  readonly tempoUrl: string;
+}
+
+/** One entry of Grafana's datasource provisioning file (only the fields we set). */
+export interface GrafanaDatasource {
+  readonly name: string;
+  readonly type: 'prometheus' | 'loki' | 'tempo';
+  readonly uid: string;
+  readonly access: 'proxy';
+  readonly url: string;
+  readonly isDefault: boolean;
+  /** Provisioned datasources are code: edits in the UI would be lost on the next restart, so forbid them. */
+  readonly editable: false;
+  readonly jsonData: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Grafana expands `$VAR` / `${VAR}` from the environment in provisioning files, so a literal
+ * `${__value.raw}` (Grafana's data-link variable) must be written `$${__value.raw}`.
+ */
+const VALUE_RAW = '$${__value.raw}';
+
+/** Loki labels promtail 6.9.0 attaches to every pod log line (its default kubernetes-pods job). */
+const LOKI_POD_LABELS = { namespace: 'namespace', pod: 'pod', app: 'app' } as const;
+
+/** OpenTelemetry resource attribute naming the service (OTEL_SERVICE_NAME = the app name). */
+const SERVICE_NAME_ATTRIBUTE = 'service.name';
+
+function checkUrl(field: keyof DatasourceEndpoints, value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(
+      `grafanaDatasources: ${field} "${value}" is not an absolute URL; pass e.g. "http://prometheus-server.monitoring.svc:80".`,
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`grafanaDatasources: ${field} "${value}" must use http or https, not ${parsed.protocol}`);
+  }
+  return value;
+}
+
+function prometheus(url: string): GrafanaDatasource {
+  return {
+    name: 'Prometheus',
+    type: 'prometheus',
+    uid: DATASOURCE_UIDS.prometheus,
+    access: 'proxy',
+    url,
+    isDefault: true,
+    editable: false,
+    jsonData: {
+      httpMethod: 'POST',
+      // The model service is scraped every 2 s (job kubernetes-pods-every-2s): telling Grafana keeps
+      // $__rate_interval at 4 scrapes instead of assuming Prometheus' 15 s default.
+      timeInterval: '2s',
+      // Exemplars on the request-duration histogram carry the trace id under this label.
+      exemplarTraceIdDestinations: [{ name: TRACE_ID_LABEL, datasourceUid: DATASOURCE_UIDS.tempo }],
+    },
+  };
+}
+
+function loki(url: string): GrafanaDatasource {
+  return {
+    name: 'Loki',
+    type: 'loki',
+    uid: DATASOURCE_UIDS.loki,
+    access: 'proxy',
+    url,
+    isDefault: false,
+    editable: false,
+    jsonData: {
+      maxLines: 1000,
+      derivedFields: [
+        {
+          // The service's completion line carries `trace=<id>`; the regex is the one the service is tested against.
+          name: 'trace',
+          matcherRegex: LOKI_TRACE_ID_REGEX,
+          datasourceUid: DATASOURCE_UIDS.tempo,
+          url: VALUE_RAW,
+        },
+      ],
+    },
+  };
+}
+
+function tempo(url: string): GrafanaDatasource {
+  const httpRequests = METRICS.httpRequestsTotal.name;
+  const httpDurationBucket = `${METRICS.httpRequestDurationSeconds.name}_bucket`;
+  // Grafana 9.3 maps a span's `service.name` to the Prometheus label named here; our series
+  // carry the service name as `app` (scrape relabelling) so the queries below select `$__tags`.
+  const metricsTags = [{ key: SERVICE_NAME_ATTRIBUTE, value: 'app' }];
+  const logsTags = [
+    { key: SERVICE_NAME_ATTRIBUTE, value: LOKI_POD_LABELS.app },
+    // Spans carry the pod as resource attribute `k8s.pod.name` when the Deployment sets it (downward API into
+    // OTEL_RESOURCE_ATTRIBUTES); Loki calls it `pod`. Grafana skips a mapped tag the span does not have.
+    { key: 'k8s.pod.name', value: LOKI_POD_LABELS.pod },
+  ];
+  return {
+    name: 'Tempo',
+    type: 'tempo',
+    uid: DATASOURCE_UIDS.tempo,
+    access: 'proxy',
+    url,
+    isDefault: false,
+    editable: false,
+    jsonData: {
+      httpMethod: 'GET',
+      // Grafana 9.3: log lines of the span's service/pod in the span's time range, filtered by trace id.
+      tracesToLogs: {
+        datasourceUid: DATASOURCE_UIDS.loki,
+        mappedTags: logsTags,
+        mapTagNamesEnabled: true,
+        spanStartTimeShift: '-1m',
+        spanEndTimeShift: '1m',
+        filterByTraceID: true,
+        filterBySpanID: false,
+      },
+      // Grafana >= 10 reads this instead (same intent; kept so an upgraded Grafana keeps the link).
+      tracesToLogsV2: {
+        datasourceUid: DATASOURCE_UIDS.loki,
+        tags: logsTags,
+        spanStartTimeShift: '-1m',
+        spanEndTimeShift: '1m',
+        filterByTraceID: true,
+        filterBySpanID: false,
+      },
+      tracesToMetrics: {
+        datasourceUid: DATASOURCE_UIDS.prometheus,
+        tags: metricsTags,
+        spanStartTimeShift: '-5m',
+        spanEndTimeShift: '5m',
+        queries: [
+          { name: 'Request rate', query: `sum(rate(${httpRequests}{$$__tags}[1m]))` },
+          {
+            name: 'Request latency p99',
+            query: `histogram_quantile(0.99, sum by (le) (rate(${httpDurationBucket}{$$__tags}[1m])))`,
+          },
+        ],
+      },
+      // The service graph needs Tempo's metrics generator remote-writing into Prometheus
+      // (tempo chart: tempo.metricsGenerator.enabled); with it off the tab is simply empty.
+      serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+      nodeGraph: { enabled: true },
+      search: { hide: false },
+      lokiSearch: { datasourceUid: DATASOURCE_UIDS.loki },
+    },
+  };
+}
+
+/** The three correlated datasources, Prometheus first (the default). */
+export function grafanaDatasources(endpoints: DatasourceEndpoints): GrafanaDatasource[] {
+  return [
+    prometheus(checkUrl('prometheusUrl', endpoints.prometheusUrl)),
+    loki(checkUrl('lokiUrl', endpoints.lokiUrl)),
+    tempo(checkUrl('tempoUrl', endpoints.tempoUrl)),
+  ];
+}

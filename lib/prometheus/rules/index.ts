@@ -1,0 +1,24 @@
+/**
+ * Prometheus rules for the model service, generated from its metric catalogue: golden-signal and
+ * scrape alerts, and the availability SLO (recording rules + multi-window burn-rate alerts).
+ * The synthesizer writes `alerting` and `recording` into the prometheus chart's serverFiles
+ * (alerting_rules.yml / recording_rules.yml).
+ */
+import { goldenSignalAlertingGroup } from './golden-signals';
+import { ModelServiceRulesOptions, resolveRulesOptions } from './options';
+import { sloAlertingGroup, sloRecordingGroup } from './slo';
+
+export type { ModelServiceRulesOptions } from './options';
+export { BURN_ALERTS } from './slo';
+export { GOLDEN_SIGNAL_ALERTS } from './golden-signals';
+
+export function modelServiceRules(opts: ModelServiceRulesOptions): {
+  alerting: { groups: unknown[] };
+  recording: { groups: unknown[] };
+} {
+  const resolved = resolveRulesOptions(opts);
+  return {
+    alerting: { groups: [goldenSignalAlertingGroup(resolved), sloAlertingGroup(resolved)] },
+    recording: { groups: [sloRecordingGroup(resolved)] },
+  };
+}
