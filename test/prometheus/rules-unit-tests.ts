@@ -1,0 +1,190 @@
+/**
+ * promtool unit tests (`promtool test rules`) for the generated rules, built in TypeScript from the same
+ * catalogue and alert names as the rules so a renamed metric cannot leave a stale test behind.
+ *
+ * Every alert gets at least one case where a synthetic series makes it FIRE and one where a healthy
+ * series keeps it SILENT. Series are sampled every minute (`interval: 1m`); `a+bxn` is promtool's
+ * expanding notation (start a, add b per sample, n samples).
+ */
+import { DEFAULT_PROCESS_METRICS, METRICS } from '../../model-service/src/metrics/catalogue';
+import { BURN_ALERTS, GOLDEN_SIGNAL_ALERTS } from '../../lib/prometheus/rules';
+import { PREDICT_ROUTE } from '../../lib/prometheus/rules/selectors';
+
+export const APP = 'model-service';
+const NAMESPACE = 'ml';
+const POD = 'model-service-7d9f8-abcde';
+const MiB = 1024 * 1024;
+
+interface InputSeries {
+  readonly series: string;
+  readonly values: string;
+}
+interface ExpectedAlert {
+  readonly exp_labels: Record<string, string>;
+  readonly exp_annotations?: Record<string, string>;
+}
+interface AlertRuleTest {
+  readonly eval_time: string;
+  readonly alertname: string;
+  readonly exp_alerts: ExpectedAlert[];
+}
+export interface PromtoolTestGroup {
+  readonly name: string;
+  readonly interval: string;
+  readonly input_series: InputSeries[];
+  readonly alert_rule_test: AlertRuleTest[];
+}
+
+export interface RuleTestCase {
+  readonly alert: string;
+  /** fire: the alert must be active at eval_time with these labels; silent: no alert at eval_time. */
+  readonly kind: 'fire' | 'silent';
+  readonly group: PromtoolTestGroup;
+}
+
+function labels(extra: Record<string, string> = {}): string {
+  const all = { app: APP, namespace: NAMESPACE, pod: POD, ...extra };
+  return Object.entries(all)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(', ');
+}
+
+function series(metric: string, extra: Record<string, string> = {}): string {
+  return `${metric}{${labels(extra)}}`;
+}
+
+/** Counter of answered requests growing by `perMinute` for `minutes` samples. */
+function requests(status: string, perMinute: number, minutes: number, route = PREDICT_ROUTE): InputSeries {
+  return {
+    series: series(METRICS.httpRequestsTotal.name, { route, method: 'POST', status_code: status }),
+    values: `0+${perMinute}x${minutes}`,
+  };
+}
+
+/** Request traffic with a given share of 5xx on /predict, 1000 requests a minute. */
+function traffic(errorShare: number, minutes: number): InputSeries[] {
+  const errors = Math.round(1000 * errorShare);
+  const out = [requests('200', 1000 - errors, minutes)];
+  if (errors > 0) out.push(requests('500', errors, minutes));
+  return out;
+}
+
+function gauge(metric: string, value: number, minutes: number, extra: Record<string, string> = {}): InputSeries {
+  return { series: series(metric, extra), values: `${value}x${minutes}` };
+}
+
+/**
+ * Request-duration histogram with every request in the bucket ending at `le` (cumulative buckets:
+ * the ones below stay 0, the ones from `le` up grow).
+ */
+function latencyHistogram(le: number, minutes: number): InputSeries[] {
+  const bounds = [...METRICS.httpRequestDurationSeconds.buckets.map(String), '+Inf'];
+  return bounds.map((bound) => ({
+    series: `${METRICS.httpRequestDurationSeconds.name}_bucket{${labels({
+      route: PREDICT_ROUTE,
+      method: 'POST',
+      status_code: '200',
+      le: bound,
+    })}}`,
+    values: bound !== '+Inf' && Number(bound) < le ? `0x${minutes}` : `0+600x${minutes}`,
+  }));
+}
+
+function group(name: string, inputs: InputSeries[], tests: AlertRuleTest[]): PromtoolTestGroup {
+  return { name, interval: '1m', input_series: inputs, alert_rule_test: tests };
+}
+
+const appLabels = (severity: string, extra: Record<string, string> = {}) => ({
+  severity,
+  app: APP,
+  namespace: NAMESPACE,
+  ...extra,
+});
+const podLabels = (severity: string) => appLabels(severity, { pod: POD });
+
+function fire(alert: string, name: string, inputs: InputSeries[], at: string, expected: Record<string, string>): RuleTestCase {
+  return { alert, kind: 'fire', group: group(name, inputs, [{ eval_time: at, alertname: alert, exp_alerts: [{ exp_labels: expected }] }]) };
+}
+
+function silent(alert: string, name: string, inputs: InputSeries[], at: string): RuleTestCase {
+  return { alert, kind: 'silent', group: group(name, inputs, [{ eval_time: at, alertname: alert, exp_alerts: [] }]) };
+}
+
+const A = GOLDEN_SIGNAL_ALERTS;
+const rss = DEFAULT_PROCESS_METRICS.residentMemoryBytes;
+const KSM_LIMIT = 'kube_pod_container_resource_limits';
+/** kube-state-metrics series have no `app` label: it is scraped as itself, honouring the pod's labels. */
+function ksmMemoryLimit(bytes: number, minutes: number): InputSeries {
+  return {
+    series: `${KSM_LIMIT}{namespace="${NAMESPACE}", pod="${POD}", container="model-service", resource="memory", unit="byte"}`,
+    values: `${bytes}x${minutes}`,
+  };
+}
+
+export function ruleTestCases(): RuleTestCase[] {
+  return [
+    // --- error ratio over every route: 10 % 5xx fires, 1 % does not.
+    fire(A.highErrorRatio, '10% of requests fail', traffic(0.1, 30), '15m', appLabels('warning')),
+    silent(A.highErrorRatio, '1% of requests fail', traffic(0.01, 30), '15m'),
+
+    // --- p99 latency of /predict: everything in the 1 s bucket fires; everything under 5 ms does not.
+    fire(A.highLatency, 'requests take up to 1s', latencyHistogram(1, 30), '20m', appLabels('warning')),
+    silent(A.highLatency, 'requests take under 5ms', latencyHistogram(0.005, 30), '20m'),
+
+    // --- event loop.
+    fire(A.eventLoopLag, 'event loop lags 500ms', [gauge(DEFAULT_PROCESS_METRICS.eventLoopLagP99Seconds, 0.5, 30)], '10m', podLabels('warning')),
+    silent(A.eventLoopLag, 'event loop lags 10ms', [gauge(DEFAULT_PROCESS_METRICS.eventLoopLagP99Seconds, 0.01, 30)], '10m'),
+    fire(A.eventLoopSaturated, 'event loop busy 95%', [gauge(METRICS.eventLoopUtilization.name, 0.95, 30)], '20m', podLabels('warning')),
+    silent(A.eventLoopSaturated, 'event loop busy 50%', [gauge(METRICS.eventLoopUtilization.name, 0.5, 30)], '20m'),
+
+    // --- memory: against the kube-state-metrics limit when there is one, else the fallback (512 MiB).
+    fire(A.memoryNearLimit, 'RSS 480 MiB of a 500 MiB limit', [gauge(rss, 480 * MiB, 30), ksmMemoryLimit(500 * MiB, 30)], '20m', podLabels('warning')),
+    fire(A.memoryNearLimit, 'RSS 500 MiB, no limit known, fallback 512 MiB', [gauge(rss, 500 * MiB, 30)], '20m', podLabels('warning')),
+    // 480 MiB would be 94 % of the fallback: the real 1 GiB limit must win.
+    silent(A.memoryNearLimit, 'RSS 480 MiB of a 1 GiB limit', [gauge(rss, 480 * MiB, 30), ksmMemoryLimit(1024 * MiB, 30)], '20m'),
+    silent(A.memoryNearLimit, 'RSS 100 MiB, no limit known', [gauge(rss, 100 * MiB, 30)], '20m'),
+
+    // --- scrape health.
+    fire(A.targetDown, 'scrape fails', [gauge('up', 0, 10)], '5m', podLabels('warning')),
+    silent(A.targetDown, 'scrape works', [gauge('up', 1, 10)], '5m'),
+    fire(
+      A.targetMissing,
+      'no target of the app, another app is scraped',
+      [{ series: 'up{app="other", namespace="ml", pod="other-1"}', values: '1x10' }],
+      '10m',
+      { severity: 'critical', app: APP },
+    ),
+    silent(A.targetMissing, 'the app is scraped', [gauge('up', 1, 10)], '10m'),
+    fire(A.metricsMissing, 'scraped but no model_info', [gauge('up', 1, 10)], '10m', podLabels('warning')),
+    silent(A.metricsMissing, 'scraped and model_info present', [gauge('up', 1, 10), gauge(METRICS.modelInfo.name, 1, 10, { version: '1', trainer: 'softmax', classes: '20' })], '10m'),
+
+    // --- availability SLO (99.9 %: budget 0.1 %), page: 14.4x over 1h+5m or 6x over 6h+30m.
+    fire(BURN_ALERTS.fast, '2% of /predict fails (20x burn)', traffic(0.02, 40), '30m', appLabels('critical', { slo: 'availability' })),
+    silent(BURN_ALERTS.fast, '0.05% of /predict fails (half the budget)', traffic(0.05 / 100, 40), '30m'),
+    // A burst that has stopped: the 1h window still burns at 10x, the 5m window is clean, so no page.
+    silent(
+      BURN_ALERTS.fast,
+      '20% failures for 20 minutes, then none for 40',
+      [
+        { series: series(METRICS.httpRequestsTotal.name, { route: PREDICT_ROUTE, method: 'POST', status_code: '200' }), values: '0+800x20 16000+1000x40' },
+        { series: series(METRICS.httpRequestsTotal.name, { route: PREDICT_ROUTE, method: 'POST', status_code: '500' }), values: '0+200x20 4000+0x40' },
+      ],
+      '60m',
+    ),
+    // ticket: 3x over 1d+2h or 1x over 3d+6h. 0.5 % is 5x: too slow to page, fast enough to ticket.
+    fire(BURN_ALERTS.slow, '0.5% of /predict fails (5x burn)', traffic(0.005, 200), '3h', appLabels('warning', { slo: 'availability' })),
+    silent(BURN_ALERTS.fast, '0.5% of /predict fails (5x burn) does not page', traffic(0.005, 200), '3h'),
+    silent(BURN_ALERTS.slow, '0.05% of /predict fails', traffic(0.05 / 100, 200), '3h'),
+    // 4xx are the caller's fault: 20 % 400s burn nothing.
+    silent(BURN_ALERTS.fast, '20% of /predict answered 400', [requests('200', 800, 40), requests('400', 200, 40)], '30m'),
+  ];
+}
+
+/** The promtool test file for the given rule files. */
+export function promtoolTestFile(ruleFiles: readonly string[], cases: readonly RuleTestCase[]): Record<string, unknown> {
+  return {
+    rule_files: ruleFiles,
+    evaluation_interval: '1m',
+    tests: cases.map((c) => c.group),
+  };
+}

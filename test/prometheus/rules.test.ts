@@ -1,0 +1,123 @@
+import { modelServiceRules } from '../../lib/prometheus/rules';
+import type { AlertingRule, RuleGroup } from '../../lib/prometheus/rules/types';
+import { promtool, withYamlFiles } from './promtool';
+import { APP, RuleTestCase, promtoolTestFile, ruleTestCases } from './rules-unit-tests';
+
+const rules = modelServiceRules({ appName: APP });
+const alertingGroups = rules.alerting.groups as RuleGroup<AlertingRule>[];
+const alerts = alertingGroups.flatMap((g) => g.rules);
+
+/**
+ * promtool compares annotations exactly. Descriptions interpolate `$value`, whose formatting is Prometheus'
+ * business, so the unit-test copy of the rules drops them (promtool check rules still parses their templates);
+ * summary and runbook_url are plain text and are checked on every firing alert.
+ */
+function withoutDescriptions(groups: RuleGroup<AlertingRule>[]): unknown {
+  return {
+    groups: groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => ({ ...r, annotations: { summary: r.annotations.summary, runbook_url: r.annotations.runbook_url } })),
+    })),
+  };
+}
+
+function withExpectedAnnotations(cases: RuleTestCase[]): RuleTestCase[] {
+  return cases.map((c) => {
+    const rule = alerts.find((a) => a.alert === c.alert);
+    if (!rule) throw new Error(`unit test for unknown alert ${c.alert}`);
+    const tests = c.group.alert_rule_test.map((t) => ({
+      ...t,
+      exp_alerts: t.exp_alerts.map((e) => ({
+        ...e,
+        exp_annotations: { summary: rule.annotations.summary, runbook_url: rule.annotations.runbook_url },
+      })),
+    }));
+    return { ...c, group: { ...c.group, alert_rule_test: tests } };
+  });
+}
+
+function runUnitTests(cases: RuleTestCase[]) {
+  return withYamlFiles(
+    {
+      'alerting_rules.yml': withoutDescriptions(alertingGroups),
+      'recording_rules.yml': rules.recording,
+      'tests.yml': promtoolTestFile(['recording_rules.yml', 'alerting_rules.yml'], withExpectedAnnotations(cases)),
+    },
+    (dir) => promtool(['test', 'rules', 'tests.yml'], dir),
+  );
+}
+
+describe('model-service Prometheus rules', () => {
+  test('snapshot', () => {
+    expect(rules).toMatchSnapshot();
+  });
+
+  test('promtool check rules accepts the generated files', () => {
+    const result = withYamlFiles(
+      { 'alerting_rules.yml': rules.alerting, 'recording_rules.yml': rules.recording },
+      (dir) => promtool(['check', 'rules', 'alerting_rules.yml', 'recording_rules.yml'], dir),
+    );
+    expect(result.output).toContain('SUCCESS: 10 rules found');
+    expect(result.status).toBe(0);
+  });
+
+  test('every alert has a summary, a description, a severity and a runbook section', () => {
+    for (const a of alerts) {
+      expect(a.annotations.summary).toBeTruthy();
+      expect(a.annotations.description).toBeTruthy();
+      expect(['critical', 'warning']).toContain(a.labels.severity);
+      expect(a.annotations.runbook_url).toBe(`docs/runbook.md#${a.alert.toLowerCase()}`);
+    }
+  });
+
+  test('every alert is unit-tested firing on a bad series and silent on a healthy one', () => {
+    const cases = ruleTestCases();
+    const names = alerts.map((a) => a.alert).sort();
+    expect([...new Set(cases.filter((c) => c.kind === 'fire').map((c) => c.alert))].sort()).toEqual(names);
+    expect([...new Set(cases.filter((c) => c.kind === 'silent').map((c) => c.alert))].sort()).toEqual(names);
+  });
+
+  test('promtool test rules: every case passes', () => {
+    const result = runUnitTests(ruleTestCases());
+    if (result.status !== 0) throw new Error(`promtool test rules failed:\n${result.output}`);
+    expect(result.output).toContain('SUCCESS');
+  });
+
+  test('promtool test rules catches a wrong expectation (the harness can fail)', () => {
+    // Expect the healthy 1 % error case to fire: promtool must report it.
+    const healthy = ruleTestCases().find((c) => c.kind === 'silent' && c.alert === 'ModelServiceHighErrorRatio')!;
+    const wrong: RuleTestCase = {
+      ...healthy,
+      kind: 'fire',
+      group: {
+        ...healthy.group,
+        alert_rule_test: healthy.group.alert_rule_test.map((t) => ({
+          ...t,
+          exp_alerts: [{ exp_labels: { severity: 'warning', app: APP, namespace: 'ml' } }],
+        })),
+      },
+    };
+    const result = runUnitTests([wrong]);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('ModelServiceHighErrorRatio');
+  });
+
+  test('the availability objective sets the burn-rate thresholds', () => {
+    const r = modelServiceRules({ appName: APP, availabilityObjective: 0.99 });
+    const fast = (r.alerting.groups as RuleGroup<AlertingRule>[]).flatMap((g) => g.rules).find((a) => a.alert === 'ModelServiceErrorBudgetBurnFast')!;
+    // budget 1 %: 14.4x = 0.144, 6x = 0.06
+    expect(fast.expr).toContain('> 0.144');
+    expect(fast.expr).toContain('> 0.06');
+    expect(fast.annotations.summary).toContain('99%');
+  });
+
+  test.each([
+    [{ appName: 'model service' }, /appName "model service" is not a Kubernetes label value/],
+    [{ appName: 'x"}or vector(1)' }, /is not a Kubernetes label value/],
+    [{ appName: APP, availabilityObjective: 99.9 }, /availabilityObjective must be a fraction.*write 99.9 % as 0.999/],
+    [{ appName: APP, availabilityObjective: 1 }, /availabilityObjective must be a fraction/],
+    [{ appName: APP, latencyP99ThresholdSeconds: -1 }, /latencyP99ThresholdSeconds must be a positive number/],
+  ])('rejects bad options %j with a clear message', (opts, message) => {
+    expect(() => modelServiceRules(opts)).toThrow(message);
+  });
+});
