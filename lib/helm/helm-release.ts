@@ -1,0 +1,95 @@
+import { Construct } from 'constructs';
+import { ChartRef } from '../shared/versions';
+import { validateChartVersion, validateNamespace, validateReleaseName } from '../shared/validation';
+
+/**
+ * A Secret the install path must create (with random values) before the release is installed,
+ * so no credential is ever written into the repository, dist/ or a Helm values file.
+ */
+export interface GeneratedSecret {
+  readonly name: string;
+  /** Key -> how to fill it: `random` (32 random alphanumerics) or a fixed, non-secret value (e.g. a user name). */
+  readonly keys: Readonly<Record<string, { readonly random: true } | { readonly fixed: string }>>;
+}
+
+export interface HelmReleaseProps {
+  /** Helm release name; charts derive their resource names from it. */
+  readonly releaseName: string;
+  /** Namespace the release is installed into. */
+  readonly namespace: string;
+  /** Repository, chart and pinned version (lib/shared/versions.ts). */
+  readonly chart: ChartRef;
+  /**
+   * Name of the override file in `charts-values/` (without `.yaml`).
+   * @default - the release's component key, e.g. `loki`, so renaming a release keeps its overrides
+   */
+  readonly overridesName: string;
+}
+
+/**
+ * One Helm release. No `helm template` runs here (cdk8s's Helm construct would need the helm
+ * binary and the network at synth time); instead each subclass renders its typed values, and
+ * lib/helm/ writes them with helmfile.yaml and install.sh into dist/.
+ *
+ * Values are rendered lazily (`renderValues()` is called at write time) because releases refer
+ * to each other both ways: MinIO creates the buckets Loki and Tempo declare, while Loki and
+ * Tempo read MinIO's endpoint.
+ */
+export abstract class HelmRelease<V extends object = object> extends Construct {
+  public readonly releaseName: string;
+  public readonly namespace: string;
+  public readonly chart: ChartRef;
+  public readonly overridesName: string;
+  private readonly dependencies: HelmRelease[] = [];
+  private readonly secrets: GeneratedSecret[] = [];
+
+  protected constructor(scope: Construct, id: string, props: HelmReleaseProps) {
+    super(scope, id);
+    this.releaseName = validateReleaseName(`${id}.releaseName`, props.releaseName);
+    this.namespace = validateNamespace(`${id}.namespace`, props.namespace);
+    validateChartVersion(`${id}.chart.version (${props.chart.chart})`, props.chart.version);
+    this.chart = props.chart;
+    this.overridesName = props.overridesName;
+  }
+
+  /** The typed values our constructs generate (before the user's charts-values/ overrides). */
+  public abstract renderValues(): V;
+
+  /** This release must be installed (and ready) before `this` (helmfile `needs`, install.sh order). */
+  public addDependency(release: HelmRelease): void {
+    if (release === this) throw new Error(`${this.releaseName}: a release cannot depend on itself.`);
+    if (!this.dependencies.includes(release)) this.dependencies.push(release);
+  }
+
+  public get needs(): readonly HelmRelease[] {
+    return [...this.dependencies];
+  }
+
+  protected addGeneratedSecret(secret: GeneratedSecret): void {
+    this.secrets.push(secret);
+  }
+
+  public get generatedSecrets(): readonly GeneratedSecret[] {
+    return [...this.secrets];
+  }
+}
+
+/** Every HelmRelease under `scope`, ordered so that each comes after the releases it needs. */
+export function releasesInInstallOrder(scope: Construct): HelmRelease[] {
+  const all = scope.node.findAll().filter((c): c is HelmRelease => c instanceof HelmRelease);
+  const ordered: HelmRelease[] = [];
+  const visiting = new Set<HelmRelease>();
+  const visit = (release: HelmRelease): void => {
+    if (ordered.includes(release)) return;
+    if (visiting.has(release)) throw new Error(`Helm releases depend on each other in a cycle through "${release.releaseName}".`);
+    visiting.add(release);
+    release.needs.forEach(visit);
+    visiting.delete(release);
+    ordered.push(release);
+  };
+  all.forEach(visit);
+  const names = ordered.map((r) => `${r.namespace}/${r.releaseName}`);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new Error(`Two Helm releases are both named "${duplicate}": give each a distinct releaseName.`);
+  return ordered;
+}

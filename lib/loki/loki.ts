@@ -1,0 +1,104 @@
+import { Construct } from 'constructs';
+import type { LokiSimpleScalableValues } from '../../imports/helm-values/loki-simple-scalable';
+import { HelmRelease } from '../helm/helm-release';
+import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
+import { chartFullname, serviceUrl } from '../shared/naming';
+import { CHARTS, ChartRef } from '../shared/versions';
+
+export interface LokiProps {
+  readonly namespace: string;
+  /** Object storage for chunks, rules and the admin bucket. */
+  readonly minio: Minio;
+  /** @default 'loki' */
+  readonly releaseName?: string;
+  /** @default - the pinned chart in lib/shared/versions.ts */
+  readonly chart?: ChartRef;
+}
+
+/** Port every Loki target serves HTTP on (`server.http_listen_port` in the chart's config template). */
+const LOKI_HTTP_PORT = 3100;
+/** The gateway Service port (`gateway.service.port` default). */
+const GATEWAY_PORT = 80;
+
+/**
+ * grafana/loki-simple-scalable: log store in MinIO, one replica per target (read, write, gateway),
+ * no multi-tenancy. Monitoring extras that need the Prometheus Operator or Grafana Agent CRDs are
+ * off: this cluster has neither.
+ */
+export class Loki extends HelmRelease<LokiSimpleScalableValues> {
+  public readonly buckets: { readonly chunks: string; readonly ruler: string; readonly admin: string };
+  private readonly minio: Minio;
+
+  constructor(scope: Construct, id: string, props: LokiProps) {
+    super(scope, id, {
+      releaseName: props.releaseName ?? 'loki',
+      namespace: props.namespace,
+      chart: props.chart ?? CHARTS.loki,
+      overridesName: 'loki',
+    });
+    this.minio = props.minio;
+    this.addDependency(props.minio);
+    // Prefixed with the release name so two Loki releases can share one MinIO.
+    this.buckets = {
+      chunks: props.minio.addBucket(`${this.releaseName}-chunks`),
+      ruler: props.minio.addBucket(`${this.releaseName}-ruler`),
+      admin: props.minio.addBucket(`${this.releaseName}-admin`),
+    };
+  }
+
+  /** loki-simple-scalable 1.8.x: `loki.name` is the literal "loki", then the usual fullname rule. */
+  private get fullname(): string {
+    return chartFullname(this.releaseName, 'loki');
+  }
+
+  public get readServiceName(): string {
+    return `${this.fullname}-read`;
+  }
+
+  public get gatewayServiceName(): string {
+    return `${this.fullname}-gateway`;
+  }
+
+  /** Query endpoint (the read path), for Grafana's Loki datasource. */
+  public get queryUrl(): string {
+    return serviceUrl(this.readServiceName, this.namespace, LOKI_HTTP_PORT);
+  }
+
+  /** Push endpoint through the gateway (which routes /loki/api/v1/push to the write path), for Promtail. */
+  public get pushUrl(): string {
+    return serviceUrl(this.gatewayServiceName, this.namespace, GATEWAY_PORT, '/loki/api/v1/push');
+  }
+
+  public renderValues(): LokiSimpleScalableValues {
+    // Loki reads the MinIO credentials from env vars (secretKeyRef), expanded into its config
+    // by -config.expand-env=true, so they never appear in the values or the ConfigMap.
+    const targetEnv = { extraArgs: ['-config.expand-env=true'], extraEnv: this.minio.credentialsEnv() };
+    return {
+      loki: {
+        auth_enabled: false,
+        commonConfig: { path_prefix: '/var/loki', replication_factor: 1 },
+        storage: {
+          type: 's3',
+          bucketNames: this.buckets,
+          s3: {
+            endpoint: this.minio.s3Endpoint,
+            accessKeyId: `\${${S3_ACCESS_KEY_ENV}}`,
+            secretAccessKey: `\${${S3_SECRET_KEY_ENV}}`,
+            s3ForcePathStyle: true,
+            insecure: true,
+          },
+        },
+      },
+      write: { replicas: 1, ...targetEnv },
+      read: { replicas: 1, ...targetEnv },
+      gateway: { replicas: 1 },
+      monitoring: {
+        dashboards: { enabled: false },
+        rules: { enabled: false, alerting: false },
+        alerts: { enabled: false },
+        serviceMonitor: { enabled: false },
+        selfMonitoring: { enabled: false, grafanaAgent: { installOperator: false } },
+      },
+    };
+  }
+}

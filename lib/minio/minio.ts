@@ -1,0 +1,92 @@
+import { Construct } from 'constructs';
+import type { MinioValues } from '../../imports/helm-values/minio';
+import { HelmRelease } from '../helm/helm-release';
+import { chartFullname, serviceHost } from '../shared/naming';
+import { validateNodePort, validateResourceName } from '../shared/validation';
+import { CHARTS, ChartRef } from '../shared/versions';
+
+export interface MinioProps {
+  readonly namespace: string;
+  /** @default 'minio' */
+  readonly releaseName?: string;
+  /** @default - the pinned chart in lib/shared/versions.ts */
+  readonly chart?: ChartRef;
+  /** NodePort of the MinIO web console. @default 30001 */
+  readonly consoleNodePort?: number;
+  /**
+   * Secret holding the root credentials (keys `root-user`, `root-password`, the chart's
+   * `auth.existingSecret` contract), created with random values by the install path.
+   * @default `<releaseName>-root-credentials`
+   */
+  readonly credentialsSecretName?: string;
+}
+
+/** Environment-variable names Loki and Tempo give the MinIO credentials (expanded in their configs). */
+export const S3_ACCESS_KEY_ENV = 'MINIO_ROOT_USER';
+export const S3_SECRET_KEY_ENV = 'MINIO_ROOT_PASSWORD';
+
+/** bitnami/minio: S3 object storage for Loki chunks and Tempo traces, buckets created by the chart. */
+export class Minio extends HelmRelease<MinioValues> {
+  public readonly credentialsSecretName: string;
+  public readonly consoleNodePort: number;
+  /** The chart's API port (`service.ports.api` default). */
+  public readonly apiPort = 9000;
+  private readonly buckets: string[] = [];
+
+  constructor(scope: Construct, id: string, props: MinioProps) {
+    const chart = props.chart ?? CHARTS.minio;
+    super(scope, id, { releaseName: props.releaseName ?? 'minio', namespace: props.namespace, chart, overridesName: 'minio' });
+    this.consoleNodePort = validateNodePort(`${id}.consoleNodePort`, props.consoleNodePort ?? 30001);
+    this.credentialsSecretName = validateResourceName(
+      `${id}.credentialsSecretName`,
+      props.credentialsSecretName ?? `${this.releaseName}-root-credentials`,
+    );
+    this.addGeneratedSecret({
+      name: this.credentialsSecretName,
+      keys: { 'root-user': { random: true }, 'root-password': { random: true } },
+    });
+  }
+
+  /** bitnami common.names.fullname: the Service and the workload are named after it. */
+  public get serviceName(): string {
+    return chartFullname(this.releaseName, this.chart.chart);
+  }
+
+  /** `host:port` of the S3 API inside the cluster (Loki and Tempo take it without a scheme). */
+  public get s3Endpoint(): string {
+    return `${serviceHost(this.serviceName, this.namespace)}:${this.apiPort}`;
+  }
+
+  /** Env vars exposing the root credentials from the Secret, for the S3 clients' pods. */
+  public credentialsEnv(): { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] {
+    return [
+      { name: S3_ACCESS_KEY_ENV, valueFrom: { secretKeyRef: { name: this.credentialsSecretName, key: 'root-user' } } },
+      { name: S3_SECRET_KEY_ENV, valueFrom: { secretKeyRef: { name: this.credentialsSecretName, key: 'root-password' } } },
+    ];
+  }
+
+  /** Declares a bucket the chart's provisioning job creates; returns its name. */
+  public addBucket(name: string): string {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
+      throw new Error(`MinIO bucket "${name}": use 3-63 lower-case letters, digits, '.' or '-' (S3 bucket naming rules).`);
+    }
+    if (!this.buckets.includes(name)) this.buckets.push(name);
+    return name;
+  }
+
+  public renderValues(): MinioValues {
+    return {
+      mode: 'standalone',
+      auth: { existingSecret: this.credentialsSecretName },
+      service: {
+        type: 'NodePort',
+        // Only the console is for people; the API port gets a cluster-assigned NodePort.
+        nodePorts: { console: String(this.consoleNodePort) },
+      },
+      provisioning: {
+        enabled: true,
+        buckets: this.buckets.map((name) => ({ name })),
+      },
+    };
+  }
+}

@@ -1,0 +1,183 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { CONFIG_KEYS } from '../../model-service/src/config/keys';
+import { SCRAPE_EVERY_2S_ANNOTATION, SCRAPE_PATH_ANNOTATION, SCRAPE_PORT_ANNOTATION } from '../prometheus/scrape-configs';
+import { recommendedLabels, selectorLabels } from '../shared/labels';
+import { modelServiceSecurity, MODEL_SERVICE_RESOURCES } from '../shared/presets';
+import { validateImage, validateNodePort, validatePort, validateResourceName } from '../shared/validation';
+
+/** The service's routes (serving issue's runtime contract). */
+export const MODEL_SERVICE_ROUTES = { health: '/healthz', ready: '/readyz', metrics: '/metrics', predict: '/predict' } as const;
+export const MODEL_SERVICE_PORT = 3010;
+export const DEFAULT_MODEL_SERVICE_IMAGE = 'technical-observability-for-ml/model-service:0.1.0';
+
+export interface ModelServiceProps {
+  readonly namespace: string;
+  /**
+   * Name of the app: resource names, the `app.kubernetes.io/name` pod label (which the scrape job
+   * turns into the `app` label dashboards and rules select on) and OTEL_SERVICE_NAME.
+   * @default 'model-service'
+   */
+  readonly appName?: string;
+  /** @default 'technical-observability-for-ml/model-service:0.1.0' */
+  readonly image?: string;
+  /** Version label; kept out of selectors. @default - the image tag, or 'latest' */
+  readonly version?: string;
+  /** @default 2 (so the PodDisruptionBudget can let one pod go during a node drain) */
+  readonly replicas?: number;
+  /** @default 30010 */
+  readonly nodePort?: number;
+  /** Path of the trained model inside the image. @default '/app/models/model.json' */
+  readonly modelPath?: string;
+  /** OTLP/HTTP base URL of the trace backend (Tempo's 4318). */
+  readonly otlpEndpoint: string;
+}
+
+const CONFIG_DIR = '/etc/model-service';
+const CONFIG_FILE_NAME = 'config.json';
+
+/**
+ * The model service as plain Kubernetes objects: ConfigMap (runtime config file + OTel settings),
+ * Deployment with the 2 s scrape annotations and hardened pods, NodePort Service, PodDisruptionBudget
+ * and a NetworkPolicy. Written with the generated k8s bindings rather than cdk8s-plus so that
+ * names and selectors are explicit and stable (cdk8s-plus derives a selector label from the
+ * construct path, which Kubernetes would refuse to change on an existing Deployment).
+ */
+export class ModelService extends Construct {
+  public readonly appName: string;
+  public readonly port = MODEL_SERVICE_PORT;
+  public readonly service: k8s.KubeService;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly configMap: k8s.KubeConfigMap;
+
+  constructor(scope: Construct, id: string, props: ModelServiceProps) {
+    super(scope, id);
+    this.appName = validateResourceName(`${id}.appName`, props.appName ?? 'model-service');
+    const image = validateImage(`${id}.image`, props.image ?? DEFAULT_MODEL_SERVICE_IMAGE);
+    const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+    const version = props.version ?? (tag && !tag.includes('/') ? tag : 'latest');
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw new Error(`${id}.replicas: ${replicas} must be a whole number of at least 1.`);
+    }
+    const nodePort = validateNodePort(`${id}.nodePort`, props.nodePort ?? 30010);
+    validatePort(`${id}.port`, this.port);
+    const namespace = props.namespace;
+    const labels = recommendedLabels({ name: this.appName, instance: this.appName, version, component: 'inference' });
+    const selector = selectorLabels({ name: this.appName, instance: this.appName });
+
+    // The service reads its settings from this JSON file (CONFIG_FILE); keys come from the
+    // service's own table, so a renamed key fails the type-check here.
+    const runtimeConfig = {
+      [CONFIG_KEYS.modelPath.key]: props.modelPath ?? '/app/models/model.json',
+      [CONFIG_KEYS.port.key]: this.port,
+      [CONFIG_KEYS.host.key]: '0.0.0.0',
+      [CONFIG_KEYS.logLevel.key]: 'info',
+      // Keep serving while the endpoints controller removes the pod from the Service.
+      [CONFIG_KEYS.shutdownDrainDelayMs.key]: 5000,
+    };
+    this.configMap = new k8s.KubeConfigMap(this, 'config', {
+      metadata: { name: `${this.appName}-config`, namespace, labels },
+      data: {
+        [CONFIG_FILE_NAME]: `${JSON.stringify(runtimeConfig, null, 2)}\n`,
+        // OpenTelemetry reads standard env vars; the Deployment takes them from here.
+        OTEL_EXPORTER_OTLP_ENDPOINT: props.otlpEndpoint,
+        OTEL_SERVICE_NAME: this.appName,
+      },
+    });
+    const fromConfigMap = (key: string): k8s.EnvVar => ({
+      name: key,
+      valueFrom: { configMapKeyRef: { name: this.configMap.name, key } },
+    });
+    const fieldRef = (name: string, fieldPath: string): k8s.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+    const httpProbe = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString('http') },
+      periodSeconds,
+      failureThreshold,
+      timeoutSeconds: 1,
+    });
+
+    const security = modelServiceSecurity();
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: { name: this.appName, namespace, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: {
+            labels,
+            annotations: {
+              [SCRAPE_EVERY_2S_ANNOTATION]: 'true',
+              [SCRAPE_PATH_ANNOTATION]: MODEL_SERVICE_ROUTES.metrics,
+              [SCRAPE_PORT_ANNOTATION]: String(this.port),
+            },
+          },
+          spec: {
+            // The service never talks to the Kubernetes API.
+            automountServiceAccountToken: false,
+            securityContext: security.pod,
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: this.appName,
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+                env: [
+                  { name: 'CONFIG_FILE', value: `${CONFIG_DIR}/${CONFIG_FILE_NAME}` },
+                  fromConfigMap('OTEL_EXPORTER_OTLP_ENDPOINT'),
+                  fromConfigMap('OTEL_SERVICE_NAME'),
+                  fieldRef('POD_NAME', 'metadata.name'),
+                  fieldRef('POD_NAMESPACE', 'metadata.namespace'),
+                  // Lets Grafana jump from a span to the logs of the pod that served it.
+                  { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE)' },
+                ],
+                resources: MODEL_SERVICE_RESOURCES,
+                securityContext: security.container,
+                startupProbe: httpProbe(MODEL_SERVICE_ROUTES.health, 2, 30),
+                readinessProbe: httpProbe(MODEL_SERVICE_ROUTES.ready, 5, 2),
+                livenessProbe: httpProbe(MODEL_SERVICE_ROUTES.health, 10, 3),
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  // Read-only root filesystem: Node and its libraries may still want a scratch /tmp.
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: this.configMap.name } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: { name: this.appName, namespace, labels },
+      spec: {
+        type: 'NodePort',
+        selector,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), nodePort, protocol: 'TCP' }],
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata: { name: this.appName, namespace, labels },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
+
+    // Ingress only on the service port: clients (via the NodePort) and Prometheus' scrape of
+    // /metrics both arrive there. Egress stays open (DNS, Tempo's OTLP receiver).
+    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+      metadata: { name: this.appName, namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        ingress: [{ ports: [{ port: k8s.IntOrString.fromNumber(this.port), protocol: 'TCP' }] }],
+      },
+    });
+  }
+}

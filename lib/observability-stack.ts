@@ -1,0 +1,122 @@
+import * as path from 'path';
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { modelServiceDashboard } from './grafana/dashboards';
+import { Grafana } from './grafana/grafana';
+import { renderHelmFiles, RenderedFiles } from './helm/write-helm-files';
+import { Loki } from './loki/loki';
+import { Minio } from './minio/minio';
+import { ModelService } from './model-service/model-service';
+import { Prometheus } from './prometheus/prometheus';
+import { Promtail } from './promtail/promtail';
+import { PART_OF } from './shared/labels';
+import { validateChartVersion, validateNamespace } from './shared/validation';
+import { CHARTS, ChartRef, Component } from './shared/versions';
+import { Tempo } from './tempo/tempo';
+
+export const DEFAULT_NAMESPACE = 'technical-observability-for-ml';
+
+export interface ModelServiceOptions {
+  /** @default 'technical-observability-for-ml/model-service:0.1.0' */
+  readonly image?: string;
+  /** @default 'model-service' */
+  readonly appName?: string;
+  /** @default 2 */
+  readonly replicas?: number;
+  /** @default 30010 */
+  readonly nodePort?: number;
+  /** @default '/app/models/model.json' */
+  readonly modelPath?: string;
+}
+
+export interface ObservabilityStackProps {
+  /** Namespace for everything. @default 'technical-observability-for-ml' */
+  readonly namespace?: string;
+  /** Helm release names by component. @default - the component name (grafana, minio, loki, promtail, tempo, prometheus) */
+  readonly releaseNames?: Partial<Record<Component, string>>;
+  /** Chart versions by component (exact semver). @default - the pins in lib/shared/versions.ts */
+  readonly chartVersions?: Partial<Record<Component, string>>;
+  /** @default 30000 */
+  readonly grafanaNodePort?: number;
+  /** @default 30001 */
+  readonly minioConsoleNodePort?: number;
+  /** @default - see ModelServiceOptions */
+  readonly modelService?: ModelServiceOptions;
+  /** Availability objective of the model service's SLO alerts. @default - the rules module's default */
+  readonly availabilityObjective?: number;
+  /** Folder of the user's Helm value overrides. @default '<repo>/charts-values' */
+  readonly valuesOverridesDir?: string;
+}
+
+/**
+ * The whole stack in one chart: namespace, model service and Grafana's dashboard ConfigMap as
+ * Kubernetes YAML, and the six Helm releases (rendered by `helmFiles()`), all wired to each
+ * other through construct properties so that a release or namespace name lives in one place.
+ */
+export class ObservabilityStack extends Chart {
+  public readonly namespaceName: string;
+  public readonly minio: Minio;
+  public readonly loki: Loki;
+  public readonly promtail: Promtail;
+  public readonly tempo: Tempo;
+  public readonly prometheus: Prometheus;
+  public readonly grafana: Grafana;
+  public readonly modelService: ModelService;
+  private readonly valuesOverridesDir: string;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps = {}) {
+    const namespace = validateNamespace('namespace', props.namespace ?? DEFAULT_NAMESPACE);
+    super(scope, id, { disableResourceNameHashes: true });
+    this.namespaceName = namespace;
+    this.valuesOverridesDir = props.valuesOverridesDir ?? path.resolve(__dirname, '..', 'charts-values');
+
+    const chart = (component: Component): ChartRef => {
+      const version = props.chartVersions?.[component];
+      if (version === undefined) return CHARTS[component];
+      return { ...CHARTS[component], version: validateChartVersion(`chartVersions.${component}`, version) };
+    };
+    const release = (component: Component) => ({
+      namespace,
+      releaseName: props.releaseNames?.[component] ?? component,
+      chart: chart(component),
+    });
+
+    new k8s.KubeNamespace(this, 'namespace', {
+      metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': PART_OF } },
+    });
+
+    this.minio = new Minio(this, 'minio', { ...release('minio'), consoleNodePort: props.minioConsoleNodePort });
+    this.loki = new Loki(this, 'loki', { ...release('loki'), minio: this.minio });
+    this.promtail = new Promtail(this, 'promtail', { ...release('promtail'), loki: this.loki });
+    this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), minio: this.minio });
+
+    const appName = props.modelService?.appName ?? 'model-service';
+    this.prometheus = new Prometheus(this, 'prometheus', {
+      ...release('prometheus'),
+      appName,
+      availabilityObjective: props.availabilityObjective,
+    });
+    this.grafana = new Grafana(this, 'grafana', {
+      ...release('grafana'),
+      nodePort: props.grafanaNodePort,
+      datasources: {
+        prometheusUrl: this.prometheus.serverUrl,
+        lokiUrl: this.loki.queryUrl,
+        tempoUrl: this.tempo.queryUrl,
+      },
+    });
+    this.modelService = new ModelService(this, 'model-service', {
+      namespace,
+      ...props.modelService,
+      appName,
+      otlpEndpoint: this.tempo.otlpHttpEndpoint,
+    });
+    this.grafana.addDashboard(this.modelService.appName, modelServiceDashboard({ appName }));
+  }
+
+  /** helmfile.yaml, install.sh, create-secrets.sh and one values file per release (paths relative to the output dir). */
+  public helmFiles(): RenderedFiles {
+    return renderHelmFiles(this, { overridesDir: this.valuesOverridesDir });
+  }
+}

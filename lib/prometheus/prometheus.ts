@@ -1,0 +1,77 @@
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import type { PrometheusValues } from '../../imports/helm-values/prometheus';
+import { HelmRelease } from '../helm/helm-release';
+import { chartFullname, serviceUrl } from '../shared/naming';
+import { CHARTS, ChartRef } from '../shared/versions';
+import { modelServiceRules } from './rules';
+import { every2sScrapeConfig } from './scrape-configs';
+
+export interface PrometheusProps {
+  readonly namespace: string;
+  /** Value of the `app` label the model service's series carry; the alert/recording rules select on it. */
+  readonly appName: string;
+  /**
+   * Availability SLO the alert rules burn against (e.g. 0.99).
+   * @default - the rules module's default
+   */
+  readonly availabilityObjective?: number;
+  /** @default 'prometheus' */
+  readonly releaseName?: string;
+  /** @default - the pinned chart in lib/shared/versions.ts */
+  readonly chart?: ChartRef;
+}
+
+/** `server.name` and `server.service.servicePort` defaults of prometheus 19.6.1. */
+const SERVER_COMPONENT = 'server';
+const SERVER_SERVICE_PORT = 80;
+
+/**
+ * prometheus-community/prometheus: the server with our 2 s scrape job, exemplar storage and the
+ * model service's rules. node-exporter and pushgateway are off (nothing here pushes, and host
+ * metrics are not this project's subject). Alertmanager stays on so the alert rules have
+ * somewhere to go (configure receivers in charts-values/prometheus.yaml), and
+ * kube-state-metrics stays on for pod restart/OOM signals; both are chart defaults.
+ */
+export class Prometheus extends HelmRelease<PrometheusValues> {
+  private readonly appName: string;
+  private readonly availabilityObjective?: number;
+
+  constructor(scope: Construct, id: string, props: PrometheusProps) {
+    super(scope, id, {
+      releaseName: props.releaseName ?? 'prometheus',
+      namespace: props.namespace,
+      chart: props.chart ?? CHARTS.prometheus,
+      overridesName: 'prometheus',
+    });
+    this.appName = props.appName;
+    this.availabilityObjective = props.availabilityObjective;
+  }
+
+  /** prometheus 19.x `prometheus.server.fullname`: `<fullname>-server`. */
+  public get serverServiceName(): string {
+    return `${chartFullname(this.releaseName, this.chart.chart)}-${SERVER_COMPONENT}`;
+  }
+
+  public get serverUrl(): string {
+    return serviceUrl(this.serverServiceName, this.namespace, SERVER_SERVICE_PORT);
+  }
+
+  public renderValues(): PrometheusValues {
+    const rules = modelServiceRules({ appName: this.appName, availabilityObjective: this.availabilityObjective });
+    return {
+      server: {
+        // Helm replaces lists wholesale, so the chart's default flag is restated here.
+        extraFlags: ['web.enable-lifecycle', 'enable-feature=exemplar-storage'],
+      },
+      // The chart takes extra jobs as a YAML string (it runs it through `tpl`).
+      extraScrapeConfigs: stringify([every2sScrapeConfig()]),
+      serverFiles: {
+        'alerting_rules.yml': rules.alerting,
+        'recording_rules.yml': rules.recording,
+      },
+      'prometheus-node-exporter': { enabled: false },
+      'prometheus-pushgateway': { enabled: false },
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { Construct } from 'constructs';
+import type { TempoValues } from '../../imports/helm-values/tempo';
+import { HelmRelease } from '../helm/helm-release';
+import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
+import { chartFullname, serviceUrl } from '../shared/naming';
+import { CHARTS, ChartRef } from '../shared/versions';
+
+export interface TempoProps {
+  readonly namespace: string;
+  /** Object storage for trace blocks. */
+  readonly minio: Minio;
+  /** @default 'tempo' */
+  readonly releaseName?: string;
+  /** @default - the pinned chart in lib/shared/versions.ts */
+  readonly chart?: ChartRef;
+}
+
+export const OTLP_GRPC_PORT = 4317;
+export const OTLP_HTTP_PORT = 4318;
+/** Tempo's HTTP API port (`tempo.server.http_listen_port` default), where Grafana queries traces. */
+const TEMPO_HTTP_PORT = 3100;
+
+/** grafana/tempo (single binary): trace store in MinIO, OTLP receivers on gRPC 4317 and HTTP 4318. */
+export class Tempo extends HelmRelease<TempoValues> {
+  public readonly bucket: string;
+  private readonly minio: Minio;
+
+  constructor(scope: Construct, id: string, props: TempoProps) {
+    super(scope, id, {
+      releaseName: props.releaseName ?? 'tempo',
+      namespace: props.namespace,
+      chart: props.chart ?? CHARTS.tempo,
+      overridesName: 'tempo',
+    });
+    this.minio = props.minio;
+    this.addDependency(props.minio);
+    this.bucket = props.minio.addBucket(`${this.releaseName}-traces`);
+  }
+
+  public get serviceName(): string {
+    return chartFullname(this.releaseName, this.chart.chart);
+  }
+
+  /** Base URL for OTEL_EXPORTER_OTLP_ENDPOINT (the exporter appends /v1/traces). */
+  public get otlpHttpEndpoint(): string {
+    return serviceUrl(this.serviceName, this.namespace, OTLP_HTTP_PORT);
+  }
+
+  /** Query endpoint for Grafana's Tempo datasource. */
+  public get queryUrl(): string {
+    return serviceUrl(this.serviceName, this.namespace, TEMPO_HTTP_PORT);
+  }
+
+  public renderValues(): TempoValues {
+    return {
+      tempo: {
+        // Credentials come from the MinIO Secret as env vars, expanded into the config file.
+        extraArgs: { 'config.expand-env': true },
+        extraEnv: this.minio.credentialsEnv(),
+        server: { http_listen_port: TEMPO_HTTP_PORT },
+        storage: {
+          trace: {
+            backend: 's3',
+            s3: {
+              bucket: this.bucket,
+              endpoint: this.minio.s3Endpoint,
+              access_key: `\${${S3_ACCESS_KEY_ENV}}`,
+              secret_key: `\${${S3_SECRET_KEY_ENV}}`,
+              insecure: true,
+              forcepathstyle: true,
+            },
+          },
+        },
+        receivers: {
+          // Explicit 0.0.0.0: newer Tempo releases bind OTLP to localhost otherwise.
+          otlp: {
+            protocols: {
+              grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}` },
+              http: { endpoint: `0.0.0.0:${OTLP_HTTP_PORT}` },
+            },
+          },
+        },
+      },
+    };
+  }
+}
