@@ -1,0 +1,84 @@
+import { trace, Tracer } from '@opentelemetry/api';
+import Fastify, { FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { ServiceConfig } from './config';
+import { createLogger } from './logger';
+import { createRegistry, MetricsRegistry, ServiceMetrics } from './metrics/registry';
+import { TextClassifier } from './model/classifier';
+import { registerApiDocs } from './plugins/api-docs';
+import { registerErrorHandling } from './plugins/errors';
+import { Lifecycle } from './plugins/lifecycle';
+import { registerOverloadProtection } from './plugins/overload';
+import { registerRawDocumentParsers } from './plugins/raw-document-parsers';
+import { registerRequestTelemetry, tracingChildLoggerFactory } from './plugins/request-telemetry';
+import { registerPredictRoute } from './routes/predict';
+import { registerServiceRoutes } from './routes/service';
+import { errorResponseSchema } from './schemas/errors';
+
+export const TRACER_NAME = 'model-service';
+
+export interface BuildAppOptions {
+  readonly classifier: TextClassifier;
+  readonly config: ServiceConfig;
+  /** Metrics registry; tests pass their own (default: a fresh one). */
+  readonly registry?: MetricsRegistry;
+  /** Default: the global tracer (set up by the preloaded telemetry module, or a no-op). */
+  readonly tracer?: Tracer;
+  /** Default: pino on stdout at config.logLevel. */
+  readonly logger?: Logger;
+}
+
+export interface ModelServiceApp {
+  readonly app: FastifyInstance;
+  readonly metrics: ServiceMetrics;
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+}
+
+/** Builds the whole service (routes, telemetry, protection) without listening. */
+export async function buildApp(options: BuildAppOptions): Promise<ModelServiceApp> {
+  const { classifier, config } = options;
+  const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = new ServiceMetrics(options.registry ?? createRegistry());
+  metrics.setModelInfo(classifier.version, String(classifier.metadata.trainer ?? 'unknown'), classifier.classes);
+  const lifecycle = new Lifecycle();
+
+  // Typed as the base instance: the route modules take FastifyInstance, and a
+  // pino Logger type parameter would make every one of them generic.
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger,
+    childLoggerFactory: tracingChildLoggerFactory(tracer),
+    // One completion line per request, written by request-telemetry with the
+    // trace token, replaces Fastify's two lines ("incoming request", "request completed").
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // During shutdown keep serving requests that arrive on open connections
+    // (with `Connection: close`) instead of answering 503: no accepted request is dropped.
+    return503OnClosing: false,
+    // Close idle keep-alive sockets at close() so shutdown is not held up by them.
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+
+  app.addSchema(errorResponseSchema);
+  registerErrorHandling(app, { bodyLimitBytes: config.bodyLimitBytes });
+  registerRawDocumentParsers(app);
+  registerRequestTelemetry(app, {
+    metrics,
+    logBodies: config.logBodies,
+    onRequest: (_request, reply) => {
+      if (lifecycle.draining) reply.header('connection', 'close');
+    },
+  });
+  await registerOverloadProtection(app, {
+    metrics,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxEventLoopUtilization: config.maxEventLoopUtilization,
+    retryAfterSeconds: config.retryAfterSeconds,
+  });
+  await registerApiDocs(app);
+  registerPredictRoute(app, { classifier, metrics, tracer, batchLimit: config.batchLimit });
+  registerServiceRoutes(app, { classifier, registry: metrics.registry, lifecycle });
+  return { app, metrics, lifecycle, logger };
+}

@@ -1,0 +1,138 @@
+import { performance, EventLoopUtilization } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, RegistryContentType } from 'prom-client';
+import { INFERENCE_STAGES, InferenceStage, METRICS, MetricDefinition, MetricKey, TRACE_ID_LABEL } from './catalogue';
+
+type MetricFor<K extends MetricKey> = (typeof METRICS)[K]['type'] extends 'counter'
+  ? Counter<string>
+  : (typeof METRICS)[K]['type'] extends 'gauge'
+    ? Gauge<string>
+    : Histogram<string>;
+
+/** A registry that may be rendered in either exposition format. */
+export type MetricsRegistry = Registry<RegistryContentType>;
+
+/** One prom-client object per catalogue entry, all registered in `registry`. */
+export type CatalogueMetrics = { readonly [K in MetricKey]: MetricFor<K> };
+
+/** Metrics whose observations carry a `trace_id` exemplar (only meaningful on OpenMetrics scrapes). */
+const EXEMPLAR_METRICS: ReadonlySet<MetricKey> = new Set<MetricKey>(['httpRequestDurationSeconds']);
+
+/**
+ * A fresh registry. It is an OpenMetrics registry because prom-client only keeps
+ * exemplars on those; `renderMetrics` also renders it as classic Prometheus text.
+ * One registry per app instance: registering a name twice in one registry throws.
+ */
+export function createRegistry(): MetricsRegistry {
+  // prom-client's typings omit the constructor's content-type parameter.
+  const OpenMetricsRegistry = Registry as unknown as new (contentType: RegistryContentType) => MetricsRegistry;
+  return new OpenMetricsRegistry(Registry.OPENMETRICS_CONTENT_TYPE);
+}
+
+/** Registers every catalogue metric plus prom-client's default process metrics into `registry`. */
+export function registerCatalogueMetrics(registry: MetricsRegistry): CatalogueMetrics {
+  collectDefaultMetrics({ register: registry });
+  const metrics: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(METRICS) as [MetricKey, MetricDefinition][]) {
+    metrics[key] = createMetric(key, def, registry);
+  }
+  const typed = metrics as CatalogueMetrics;
+  trackEventLoopUtilization(typed.eventLoopUtilization);
+  return typed;
+}
+
+function createMetric(key: MetricKey, def: MetricDefinition, registry: MetricsRegistry): unknown {
+  const common = { name: def.name, help: def.help, labelNames: [...def.labelNames], registers: [registry] };
+  switch (def.type) {
+    case 'counter':
+      return new Counter(common);
+    case 'gauge':
+      return new Gauge(common);
+    case 'histogram':
+      return new Histogram({ ...common, buckets: [...(def.buckets ?? [])], enableExemplars: EXEMPLAR_METRICS.has(key) });
+  }
+}
+
+/** Event-loop utilisation since the previous scrape (prom-client's default metrics only give lag). */
+function trackEventLoopUtilization(gauge: Gauge<string>): void {
+  let previous: EventLoopUtilization = performance.eventLoopUtilization();
+  // prom-client calls `collect` on each scrape; a function keeps `this` bound to the gauge.
+  (gauge as unknown as { collect: () => void }).collect = function collect(): void {
+    const current = performance.eventLoopUtilization();
+    gauge.set(performance.eventLoopUtilization(current, previous).utilization);
+    previous = current;
+  };
+}
+
+/**
+ * Hot-path recording helpers: the per-request work the service does on every
+ * response, kept in one place so its cost is easy to see and measure.
+ */
+export interface RequestObservation {
+  readonly route: string;
+  readonly method: string;
+  readonly statusCode: number;
+  readonly durationSeconds: number;
+  /** Trace id of a sampled request, attached as an exemplar. */
+  readonly traceId?: string;
+}
+
+export interface InferenceObservation {
+  readonly stageSeconds: Readonly<Record<InferenceStage, number>>;
+  readonly label: string;
+  readonly confidence: number;
+  readonly tokenCount: number;
+  readonly outOfVocabularyCount: number;
+}
+
+export class ServiceMetrics {
+  readonly metrics: CatalogueMetrics;
+  // Label objects are cached per (route, method, status) so prom-client does not
+  // re-validate and re-allocate them for every request.
+  private readonly requestLabels = new Map<string, Record<string, string>>();
+  private readonly stageHistograms: Record<InferenceStage, { observe(value: number): void }>;
+
+  constructor(readonly registry: MetricsRegistry) {
+    this.metrics = registerCatalogueMetrics(registry);
+    const stageHistogram = this.metrics.modelInferenceDurationSeconds;
+    this.stageHistograms = Object.fromEntries(
+      INFERENCE_STAGES.map((stage) => [stage, stageHistogram.labels(stage)]),
+    ) as unknown as ServiceMetrics['stageHistograms'];
+  }
+
+  /** Sets the model_info gauge for the loaded model. */
+  setModelInfo(version: string, trainer: string, classes: readonly string[]): void {
+    this.metrics.modelInfo.reset();
+    this.metrics.modelInfo.set({ version, trainer, classes: classes.join(',') }, 1);
+  }
+
+  observeRequest(o: RequestObservation): void {
+    const key = `${o.route}\u0000${o.method}\u0000${o.statusCode}`;
+    let labels = this.requestLabels.get(key);
+    if (labels === undefined) {
+      labels = { route: o.route, method: o.method, status_code: String(o.statusCode) };
+      this.requestLabels.set(key, labels);
+    }
+    this.metrics.httpRequestsTotal.inc(labels);
+    if (o.traceId === undefined) {
+      this.metrics.httpRequestDurationSeconds.observe({ labels, value: o.durationSeconds } as never);
+    } else {
+      this.metrics.httpRequestDurationSeconds.observe({
+        labels,
+        value: o.durationSeconds,
+        exemplarLabels: { [TRACE_ID_LABEL]: o.traceId },
+      } as never);
+    }
+  }
+
+  observeInference(o: InferenceObservation): void {
+    for (const stage of INFERENCE_STAGES) this.stageHistograms[stage].observe(o.stageSeconds[stage]);
+    this.metrics.modelPredictionsTotal.inc({ class: o.label });
+    this.metrics.modelPredictionConfidence.observe(o.confidence);
+    this.metrics.modelDocumentTokens.observe(o.tokenCount);
+    this.metrics.modelOutOfVocabularyRatio.observe(o.tokenCount === 0 ? 0 : o.outOfVocabularyCount / o.tokenCount);
+  }
+
+  shed(reason: string): void {
+    this.metrics.httpRequestsShedTotal.inc({ reason });
+  }
+}

@@ -1,0 +1,74 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { classifyDocument, MODEL_ATTRIBUTES } from '../inference/classify-document';
+import { ServiceMetrics } from '../metrics/registry';
+import { Prediction, TextClassifier } from '../model/classifier';
+import { HttpError } from '../plugins/errors';
+import { SheddableRouteConfig } from '../plugins/overload';
+import { requestSpan } from '../plugins/request-telemetry';
+import { predictRouteSchema } from '../schemas/predict';
+
+export interface PredictRouteOptions {
+  readonly classifier: TextClassifier;
+  readonly metrics: ServiceMetrics;
+  readonly tracer: Tracer;
+  readonly batchLimit: number;
+}
+
+interface JsonPredictBody {
+  text?: string;
+  texts?: string[];
+}
+
+const EMPTY_DOCUMENT = 'empty document: send the text to classify as the request body, e.g. curl --data "some text" .../predict';
+
+export function registerPredictRoute(app: FastifyInstance, options: PredictRouteOptions): void {
+  const { classifier, metrics, tracer, batchLimit } = options;
+  const config: SheddableRouteConfig = { shed: true };
+
+  const classify = (request: FastifyRequest, text: string): Prediction => {
+    const span = requestSpan(request);
+    const prediction = classifyDocument(classifier, text, metrics, tracer, span);
+    if (span !== undefined && span.isRecording()) {
+      span.setAttribute(MODEL_ATTRIBUTES.version, classifier.version);
+      span.setAttribute(MODEL_ATTRIBUTES.predictedClass, prediction.label);
+    }
+    return prediction;
+  };
+
+  app.post('/predict', { schema: predictRouteSchema, config }, async (request) => {
+    const body = request.body as string | JsonPredictBody | undefined;
+    if (body === undefined || body === null) throw new HttpError(400, EMPTY_DOCUMENT);
+    if (typeof body === 'string') return single(classify(request, nonEmpty(body, EMPTY_DOCUMENT)), classifier.version);
+
+    if (body.texts !== undefined) {
+      if (body.text !== undefined) throw new HttpError(400, 'send either "text" or "texts", not both');
+      if (body.texts.length === 0) throw new HttpError(400, '"texts" is empty: send at least one document');
+      if (body.texts.length > batchLimit) {
+        throw new HttpError(413, `batch of ${body.texts.length} texts is over the limit of ${batchLimit} `
+          + '(setting batchLimit / BATCH_LIMIT): split it into smaller batches');
+      }
+      const texts = body.texts.map((text, i) => nonEmpty(text, `texts[${i}] is empty: every document needs some text`));
+      const span = requestSpan(request);
+      if (span !== undefined && span.isRecording()) span.setAttribute('ml.batch.size', texts.length);
+      return {
+        results: texts.map((text) => {
+          const p = classify(request, text);
+          return { result: p.label, confidence: p.confidence, probabilities: p.probabilities };
+        }),
+        modelVersion: classifier.version,
+      };
+    }
+    if (body.text === undefined) throw new HttpError(400, 'JSON body needs "text" (one document) or "texts" (a batch)');
+    return single(classify(request, nonEmpty(body.text, EMPTY_DOCUMENT)), classifier.version);
+  });
+}
+
+function nonEmpty(text: string, message: string): string {
+  if (text.trim().length === 0) throw new HttpError(400, message);
+  return text;
+}
+
+function single(p: Prediction, modelVersion: string) {
+  return { result: p.label, confidence: p.confidence, probabilities: p.probabilities, modelVersion };
+}

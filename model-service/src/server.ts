@@ -1,0 +1,105 @@
+/**
+ * Process concerns: configuration, model loading, listening, graceful shutdown.
+ * Start with `npm run serve -- --model <file>` (which preloads ./telemetry.js).
+ */
+import { buildApp, ModelServiceApp } from './app';
+import { ConfigError, loadConfig, ServiceConfig } from './config';
+import { createLogger } from './logger';
+import { loadModel, ModelArtifactError } from './model';
+import { shutdownGlobalTracing } from './tracing/flush';
+
+export interface RunningServer {
+  readonly service: ModelServiceApp;
+  readonly config: ServiceConfig;
+  /** The address actually bound (useful with port 0). */
+  readonly url: string;
+  /** Drains, closes and flushes; resolves when done. Idempotent. */
+  shutdown(signal: string): Promise<void>;
+}
+
+/** Loads the model, builds the app and listens. Throws ConfigError / ModelArtifactError for bad input. */
+export async function startServer(config: ServiceConfig): Promise<RunningServer> {
+  const logger = createLogger({ level: config.logLevel });
+  const classifier = await loadModel(config.modelPath);
+  const service = await buildApp({ classifier, config, logger });
+  const url = await service.app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { modelVersion: classifier.version, classes: classifier.classes, modelPath: config.modelPath, url },
+    `model-service listening on ${url} (model ${classifier.version})`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (signal: string): Promise<void> => {
+    closing ??= gracefulShutdown(service, config, signal);
+    return closing;
+  };
+  return { service, config, url, shutdown };
+}
+
+/**
+ * SIGTERM: readiness fails at once and responses carry `Connection: close`;
+ * after `shutdownDrainDelayMs` the listener closes, in-flight requests finish
+ * (Fastify's close waits for them), then queued spans are flushed and the log
+ * buffer written.
+ */
+async function gracefulShutdown(service: ModelServiceApp, config: ServiceConfig, signal: string): Promise<void> {
+  const { app, lifecycle, logger } = service;
+  lifecycle.startDraining();
+  logger.info({ signal, drainDelayMs: config.shutdownDrainDelayMs }, `${signal}: draining, readiness is now false`);
+  if (config.shutdownDrainDelayMs > 0) await delay(config.shutdownDrainDelayMs);
+  await app.close();
+  logger.info('server closed: all in-flight requests answered; flushing spans');
+  try {
+    await shutdownGlobalTracing();
+  } catch (err) {
+    logger.warn({ err }, 'could not flush all spans before exit');
+  }
+  logger.info('shutdown complete');
+  logger.flush();
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function main(): Promise<void> {
+  let config: ServiceConfig;
+  try {
+    config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+  } catch (err) {
+    return fail(err);
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    return fail(err);
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      // The bound: if draining hangs (a stuck request), exit non-zero rather than never.
+      const timer = setTimeout(() => {
+        server.service.logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms (shutdownTimeoutMs); exiting`);
+        server.service.logger.flush();
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      server.shutdown(signal).then(
+        () => process.exit(0),
+        (err) => {
+          server.service.logger.error({ err }, 'shutdown failed');
+          server.service.logger.flush();
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+function fail(err: unknown): void {
+  const known = err instanceof ConfigError || err instanceof ModelArtifactError;
+  process.stderr.write(`model-service: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
+  process.exitCode = known ? 2 : 1;
+}
+
+if (require.main === module) void main();

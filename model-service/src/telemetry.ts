@@ -1,0 +1,21 @@
+/**
+ * OpenTelemetry SDK setup, preloaded with `node --require ./build/src/telemetry.js`
+ * so the global tracer provider exists before Fastify and pino are first required
+ * (the OpenTelemetry JS convention: SDK setup in its own file, loaded first).
+ *
+ * Configured only by the standard OTEL_* variables; OTEL_SDK_DISABLED=true turns
+ * tracing off entirely (the API then hands out no-op spans).
+ */
+import { setupTracing, TracingHandle } from './tracing/setup';
+
+function start(): TracingHandle | undefined {
+  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  try {
+    return setupTracing({ registerGlobal: true });
+  } catch (err) {
+    process.stderr.write(`model-service: cannot start tracing: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+export const tracing: TracingHandle | undefined = start();

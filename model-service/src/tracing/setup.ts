@@ -1,0 +1,130 @@
+import { diag, DiagLogLevel, DiagLogger } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider, SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export const DEFAULT_SERVICE_NAME = 'model-service';
+
+export interface TracingOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** OTLP/HTTP traces URL; default from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  readonly tracesUrl?: string;
+  /** Register as the global provider (the preloaded telemetry module does; tests don't). */
+  readonly registerGlobal?: boolean;
+  /** Where SDK-internal problems (export failures, dropped spans) are reported. */
+  readonly warn?: (message: string) => void;
+}
+
+export interface TracingHandle {
+  readonly provider: NodeTracerProvider;
+  /** Whether spans leave the process (an endpoint is configured). */
+  readonly exporting: boolean;
+  /** Exports what is queued and stops; bounded by the exporter's timeout. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Batching defaults, used when the standard OTEL_BSP_* variables are not set.
+ * The SDK defaults (batch 512, queue 2048, 5 s delay) export 100 small requests a
+ * second at 10k req/s with five spans each; bigger batches amortise the per-export
+ * HTTP and serialisation overhead (measured with `npm run bench:http`), and the
+ * queue bound caps memory when the backend is down: spans beyond it are dropped,
+ * and the SDK reports the count once through `warn`.
+ */
+const BATCH_DEFAULTS = {
+  OTEL_BSP_MAX_QUEUE_SIZE: 16_384,
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 2_048,
+  OTEL_BSP_SCHEDULE_DELAY: 1_000,
+  OTEL_BSP_EXPORT_TIMEOUT: 10_000,
+} as const;
+
+/** Resolves the traces URL the way the OTLP exporter does, or undefined when none is configured. */
+export function tracesUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (specific) return specific;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (base) return `${base.replace(/\/+$/, '')}/v1/traces`;
+  return undefined;
+}
+
+/**
+ * Builds the tracer provider from the standard OTEL_* variables: resource from
+ * OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, sampler from
+ * OTEL_TRACES_SAMPLER[_ARG] (read by the SDK), OTLP/HTTP exporter from
+ * OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT. With no endpoint the provider still
+ * creates trace ids (so logs stay correlated and traceparent propagates) but
+ * exports nothing, and `warn` is called once.
+ */
+export function setupTracing(options: TracingOptions = {}): TracingHandle {
+  const env = options.env ?? process.env;
+  const warn = options.warn ?? defaultWarn;
+  diag.setLogger(diagToWarn(warn), DiagLogLevel.WARN);
+
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: DEFAULT_SERVICE_NAME }))
+    .merge(detectResources({ detectors: [envDetector] }));
+
+  const url = options.tracesUrl ?? tracesUrlFromEnv(env);
+  const spanProcessors: SpanProcessor[] = [];
+  if (url === undefined) {
+    warn(
+      'tracing: no OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, so spans are not exported; '
+        + 'set it to e.g. http://tempo:4318 to send traces',
+    );
+  } else {
+    const exporter = new OTLPTraceExporter({ url });
+    spanProcessors.push(new BatchSpanProcessor(exporter, batchConfig(env)));
+  }
+
+  const provider = new NodeTracerProvider({ resource, spanProcessors });
+  if (options.registerGlobal) provider.register();
+  return {
+    provider,
+    exporting: url !== undefined,
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+function batchConfig(env: NodeJS.ProcessEnv): Record<string, number> {
+  // Only fill in what the operator did not set: the SDK reads OTEL_BSP_* itself
+  // but explicit options would override them.
+  const keys = {
+    maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
+    maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+    scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
+    exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT',
+  } as const;
+  const config: Record<string, number> = {};
+  for (const [option, variable] of Object.entries(keys)) {
+    const raw = env[variable];
+    if (raw === undefined || raw.trim() === '') {
+      config[option] = BATCH_DEFAULTS[variable];
+    } else {
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value <= 0) {
+        throw new Error(`invalid environment variable ${variable}: ${JSON.stringify(raw)} is not a positive integer`);
+      }
+      config[option] = value;
+    }
+  }
+  return config;
+}
+
+function defaultWarn(message: string): void {
+  // Same shape as the service's pino lines, so log pipelines parse it alike.
+  process.stdout.write(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: message })}\n`);
+}
+
+function diagToWarn(warn: (message: string) => void): DiagLogger {
+  const format = (message: string, args: unknown[]): string =>
+    `opentelemetry: ${[message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ')}`;
+  const ignore = (): void => undefined;
+  return {
+    error: (message, ...args) => warn(format(message, args)),
+    warn: (message, ...args) => warn(format(message, args)),
+    info: ignore,
+    debug: ignore,
+    verbose: ignore,
+  };
+}

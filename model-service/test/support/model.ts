@@ -1,0 +1,48 @@
+/**
+ * Real models for tests, trained on the fly (never committed): the tiny
+ * hand-written corpus for fast unit tests, or the real 20 Newsgroups archive
+ * (NEWSGROUPS_DATA, else ../shared/data/20news-bydate.tar.gz) when a test wants
+ * realistic documents.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadNewsgroups } from '../../src/data/newsgroups';
+import { LinearTextClassifier, saveModel, trainModel } from '../../src/model';
+import { TINY_CORPUS } from '../fixtures/tiny-corpus';
+
+export interface TrainedModel {
+  readonly classifier: LinearTextClassifier;
+  /** The model saved to a temporary file, for services started as processes. */
+  readonly modelPath: string;
+  /** Documents to send (the test split for the real archive; the corpus itself for the tiny one). */
+  readonly documents: readonly string[];
+}
+
+/** Path of the 20 Newsgroups archive, or undefined when it is not on this machine. */
+export function newsgroupsArchive(): string | undefined {
+  const candidates = [process.env.NEWSGROUPS_DATA, resolve(__dirname, '../../../../shared/data/20news-bydate.tar.gz')];
+  return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+}
+
+/** Trains on the tiny fixture corpus (milliseconds). */
+export async function tinyModel(): Promise<TrainedModel> {
+  const classifier = trainModel(TINY_CORPUS, { seed: 1 });
+  const modelPath = join(await mkdtemp(join(tmpdir(), 'model-service-test-')), 'tiny.model.json');
+  await saveModel(classifier, modelPath);
+  return { classifier, modelPath, documents: TINY_CORPUS.map((d) => d.text) };
+}
+
+/** Trains on the real archive's four default categories (a few seconds); throws if the archive is missing. */
+export async function newsgroupsModel(): Promise<TrainedModel> {
+  const source = newsgroupsArchive();
+  if (source === undefined) {
+    throw new Error('20 Newsgroups archive not found: set NEWSGROUPS_DATA to 20news-bydate.tar.gz');
+  }
+  const data = await loadNewsgroups({ source });
+  const classifier = trainModel(data.train, { metadata: { dataChecksum: data.checksum } });
+  const modelPath = join(await mkdtemp(join(tmpdir(), 'model-service-test-')), 'newsgroups.model.json');
+  await saveModel(classifier, modelPath);
+  return { classifier, modelPath, documents: data.test.map((d) => d.text) };
+}
