@@ -1,0 +1,130 @@
+import { modelServiceDashboard } from '../../lib/grafana/dashboards';
+import { METRICS } from '../../model-service/src/metrics/catalogue';
+import { promtool, withYamlFiles } from '../prometheus/promtool';
+import { prometheusQueries, substitute, assertNoVariables } from './dashboards-queries';
+import { dashboardSchemaErrors } from './dashboards-schema';
+
+interface Panel {
+  type: string;
+  id: number;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  datasource?: { type: string; uid: string };
+  targets?: { expr?: string; exemplar?: boolean; datasource?: { uid: string } }[];
+}
+
+const model = modelServiceDashboard({ appName: 'model-service' });
+const panels = model.panels as Panel[];
+const byTitle = (title: string) => panels.find((p) => p.title === title)!;
+
+/** Parses every expression with promtool by turning each into a recording rule. */
+function checkPromql(exprs: { name: string; expr: string }[]) {
+  const rules = {
+    groups: [{ name: 'dashboard-queries', rules: exprs.map((e, i) => ({ record: `dashboard:query_${i}`, expr: e.expr })) }],
+  };
+  return withYamlFiles({ 'queries.yml': rules }, (dir) => promtool(['check', 'rules', 'queries.yml'], dir));
+}
+
+const GRAFANA_VALUES = { namespace: 'technical-observability-for-ml', pod: '.*', interval: '8s' };
+
+describe('model-service dashboard', () => {
+  test('snapshot', () => {
+    expect(model).toMatchSnapshot();
+  });
+
+  test('is deterministic and has a fixed uid', () => {
+    expect(modelServiceDashboard({ appName: 'model-service' })).toEqual(model);
+    expect(model.uid).toBe('model-service-overview');
+  });
+
+  test('rows follow the golden signals, then model, logs and traces', () => {
+    expect(panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual([
+      'Traffic', 'Errors', 'Latency', 'Saturation', 'Model', 'Logs', 'Traces',
+    ]);
+  });
+
+  test('namespace and pod template variables select the service', () => {
+    const list = (model.templating as { list: { name: string; query: string; multi: boolean }[] }).list;
+    expect(list.map((v) => v.name)).toEqual(['namespace', 'pod']);
+    expect(list[1].query).toBe('label_values(up{app="model-service", namespace="$namespace"}, pod)');
+    expect(list[1].multi).toBe(true);
+  });
+
+  test('every Prometheus query selects the app, the namespace and the pods', () => {
+    for (const q of prometheusQueries(model).filter((x) => !x.panel.startsWith('variable'))) {
+      const selectors = q.expr.match(/\{[^}]*\}/g) ?? [];
+      expect(selectors.length).toBeGreaterThan(0);
+      for (const s of selectors) expect(s).toMatch(/^\{app="model-service", namespace="\$namespace", pod=~"\$pod"/);
+    }
+  });
+
+  test('latency panels ask for exemplars (the trace_id link to Tempo)', () => {
+    const targets = byTitle('Request latency p50 / p95 / p99').targets!;
+    expect(targets).toHaveLength(3);
+    for (const t of targets) {
+      expect(t.exemplar).toBe(true);
+      expect(t.expr).toContain(`${METRICS.httpRequestDurationSeconds.name}_bucket`);
+    }
+  });
+
+  test('logs come from Loki and traces from Tempo, on the fixed UIDs', () => {
+    expect(byTitle('Service logs').datasource).toEqual({ type: 'loki', uid: 'loki' });
+    expect(byTitle('Service logs').targets![0].expr).toBe('{app="model-service", namespace="$namespace", pod=~"$pod"}');
+    expect(byTitle('Recent traces').datasource).toEqual({ type: 'tempo', uid: 'tempo' });
+  });
+
+  test('panels sit on the 24-column grid without overlapping', () => {
+    const cells = new Set<string>();
+    for (const p of panels) {
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++)
+        for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+          const key = `${x},${y}`;
+          expect(cells.has(key)).toBe(false);
+          cells.add(key);
+        }
+    }
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+  });
+
+  test('every PromQL expression parses (promtool), with the variables Grafana substitutes', () => {
+    const queries = prometheusQueries(model);
+    expect(queries.length).toBeGreaterThan(20);
+    const result = checkPromql(
+      queries.map((q) => ({ name: `${q.panel}/${q.refId}`, expr: assertNoVariables(substitute(q.expr, GRAFANA_VALUES)) })),
+    );
+    if (result.status !== 0) throw new Error(`promtool rejected a dashboard query:\n${result.output}`);
+    expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
+  });
+
+  test('the PromQL check rejects a broken expression', () => {
+    const result = checkPromql([{ name: 'broken', expr: 'sum by (le (rate(x[1m]))' }]);
+    expect(result.status).not.toBe(0);
+  });
+
+  test('the JSON model conforms to the SDK dashboard schema (dashboard, panel options, queries)', () => {
+    expect(dashboardSchemaErrors(model)).toEqual([]);
+  });
+
+  test('the schema check rejects misspelt keys, wrong types and values outside an enum', () => {
+    // Two separate models: TypeScript reports one excess property per object literal and then stops there.
+    const misspelt = JSON.parse(JSON.stringify(model));
+    misspelt.refersh = '10s';
+    expect(dashboardSchemaErrors(misspelt).join('\n')).toMatch(/'"refersh"' does not exist/);
+
+    const broken = JSON.parse(JSON.stringify(model));
+    broken.graphTooltip = 7;
+    broken.panels[1].options.legend.displayMode = 'sideways';
+    broken.panels[1].gridPos.w = '12';
+    broken.panels[2].targets[0].exprr = 'up';
+    const errors = dashboardSchemaErrors(broken).join('\n');
+    expect(errors).toMatch(/Type '7' is not assignable to type '0 \| 1 \| 2 \| undefined'/);
+    expect(errors).toMatch(/"sideways"/);
+    expect(errors).toMatch(/'string' is not assignable to type 'number'/);
+    expect(errors).toMatch(/'"exprr"' does not exist/);
+  });
+
+  test('a bad app name is refused with a message saying what to pass', () => {
+    expect(() => modelServiceDashboard({ appName: '' })).toThrow(/appName "" is not a Kubernetes label value/);
+  });
+});
