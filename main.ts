@@ -1,12 +1,10 @@
 import { App } from 'cdk8s';
-import { writeFiles } from './lib/helm/write-helm-files';
-import { ObservabilityStack } from './lib/observability-stack';
+import { synthesize } from './lib/synthesize';
+import { validateImage } from './lib/shared/validation';
 
-// `npm run synth` (cdk8s synth) runs this file. cdk8s wipes dist/ and writes the Kubernetes YAML
-// in app.synth(); the Helm files are written afterwards into the same folder.
-const app = new App();
-const stack = new ObservabilityStack(app, 'observability', {
-  modelService: { image: process.env.MODEL_SERVICE_IMAGE },
+// `npm run synth` (cdk8s synth, see cdk8s.yaml) runs this file; cdk8s empties dist/ first.
+// MODEL_SERVICE_IMAGE lets CI or a user point the Deployment at their own build without editing code.
+const image = process.env.MODEL_SERVICE_IMAGE;
+synthesize(new App(), {
+  modelService: { image: image === undefined ? undefined : validateImage('MODEL_SERVICE_IMAGE', image) },
 });
-app.synth();
-writeFiles(app.outdir, stack.helmFiles());
