@@ -95,10 +95,12 @@ export function registerRequestTelemetry(app: FastifyInstance, options: RequestT
     const durationMs = reply.elapsedTime;
     const span = requestSpan(request);
     let traceId: string | undefined;
+    let sampled = false;
     if (span !== undefined) {
       const context = span.spanContext();
       if (isSpanContextValid(context)) traceId = context.traceId;
-      if (span.isRecording()) {
+      sampled = span.isRecording();
+      if (sampled) {
         span.updateName(`${method} ${route}`);
         span.setAttribute(ATTR_HTTP_ROUTE, route);
         span.setAttribute(ATTR_URL_PATH, request.url);
@@ -113,7 +115,7 @@ export function registerRequestTelemetry(app: FastifyInstance, options: RequestT
       statusCode,
       durationSeconds: durationMs / 1000,
       // Exemplars only for sampled traces: an unsampled id leads nowhere in Tempo.
-      traceId: span !== undefined && span.isRecording() ? traceId : undefined,
+      traceId: sampled ? traceId : undefined,
     });
 
     const line: Record<string, unknown> = { method, route, status: statusCode, durationMs };

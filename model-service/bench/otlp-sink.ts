@@ -1,0 +1,179 @@
+/**
+ * A local OTLP/HTTP traces receiver: accepts what the service's exporter
+ * really sends (POST /v1/traces, OTLP JSON, optionally gzip-compressed),
+ * decodes it and counts or keeps the spans. The benchmark exports to it so the
+ * cost of tracing includes serialising and sending spans (an exporter pointed
+ * at a closed port drops spans without serialising them and under-states the
+ * cost), and the tests decode it to check span names, parents and attributes.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** One decoded span, flattened from resourceSpans[].scopeSpans[].spans[]. */
+export interface ReceivedSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly name: string;
+  /** OTLP SpanKind number (2 = SERVER, 1 = INTERNAL). */
+  readonly kind: number;
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  readonly attributes: Readonly<Record<string, string | number | boolean>>;
+  readonly status: { readonly code?: number; readonly message?: string };
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface OtlpSinkOptions {
+  /** Keep decoded spans in `spans` (tests); otherwise only count them (benchmarks, bounded memory). */
+  readonly keepSpans?: boolean;
+  /** Port on 127.0.0.1; default any free port. */
+  readonly port?: number;
+}
+
+export interface OtlpSink {
+  /** Base endpoint to put in OTEL_EXPORTER_OTLP_ENDPOINT (the exporter appends /v1/traces). */
+  readonly endpoint: string;
+  readonly spans: ReceivedSpan[];
+  /** Spans received so far. */
+  spanCount(): number;
+  /** Export requests received so far, and how many could not be decoded. */
+  requestCount(): number;
+  rejectedCount(): number;
+  /** Resolves when at least `count` spans have arrived (or rejects after `timeoutMs`). */
+  waitForSpans(count: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+type OtlpAnyValue = {
+  stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean;
+};
+type OtlpKeyValue = { key: string; value: OtlpAnyValue };
+
+interface OtlpJsonRequest {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpKeyValue[] };
+    scopeSpans?: {
+      spans?: {
+        traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number;
+        startTimeUnixNano: string; endTimeUnixNano: string; attributes?: OtlpKeyValue[];
+        status?: { code?: number; message?: string };
+      }[];
+    }[];
+  }[];
+}
+
+function attributeMap(list: OtlpKeyValue[] | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const { key, value } of list ?? []) {
+    if (value.stringValue !== undefined) out[key] = value.stringValue;
+    else if (value.intValue !== undefined) out[key] = Number(value.intValue);
+    else if (value.doubleValue !== undefined) out[key] = value.doubleValue;
+    else if (value.boolValue !== undefined) out[key] = value.boolValue;
+  }
+  return out;
+}
+
+/** Decodes an OTLP/JSON ExportTraceServiceRequest into flat spans. Throws on anything else. */
+export function decodeOtlpJson(body: Buffer): ReceivedSpan[] {
+  const request = JSON.parse(body.toString('utf8')) as OtlpJsonRequest;
+  if (!Array.isArray(request.resourceSpans)) throw new Error('not an OTLP ExportTraceServiceRequest: no resourceSpans');
+  const spans: ReceivedSpan[] = [];
+  for (const resourceSpans of request.resourceSpans) {
+    const resource = attributeMap(resourceSpans.resource?.attributes);
+    for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
+      for (const span of scopeSpans.spans ?? []) {
+        if (!/^[0-9a-f]{32}$/.test(span.traceId) || !/^[0-9a-f]{16}$/.test(span.spanId)) {
+          throw new Error(`span "${span.name}" has malformed ids (${span.traceId}/${span.spanId})`);
+        }
+        spans.push({
+          traceId: span.traceId,
+          spanId: span.spanId,
+          parentSpanId: span.parentSpanId === undefined || span.parentSpanId === '' ? undefined : span.parentSpanId,
+          name: span.name,
+          kind: span.kind,
+          startTimeUnixNano: span.startTimeUnixNano,
+          endTimeUnixNano: span.endTimeUnixNano,
+          attributes: attributeMap(span.attributes),
+          status: span.status ?? {},
+          resource,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+/** Starts the receiver on 127.0.0.1. */
+export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<OtlpSink> {
+  const spans: ReceivedSpan[] = [];
+  let spanCount = 0;
+  let requestCount = 0;
+  let rejectedCount = 0;
+  const waiters = new Set<() => void>();
+
+  const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+    requestCount += 1;
+    const contentType = req.headers['content-type'] ?? '';
+    if (req.method !== 'POST' || req.url !== '/v1/traces') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (!contentType.startsWith('application/json')) {
+      // The service uses @opentelemetry/exporter-trace-otlp-http, which sends JSON.
+      rejectedCount += 1;
+      res.writeHead(415, { 'content-type': 'text/plain' }).end('this sink decodes OTLP/JSON only');
+      return;
+    }
+    try {
+      const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+      const decoded = decodeOtlpJson(raw);
+      spanCount += decoded.length;
+      if (options.keepSpans) spans.push(...decoded);
+    } catch (err) {
+      rejectedCount += 1;
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(String((err as Error).message));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    for (const wake of waiters) wake();
+  };
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    spans,
+    spanCount: () => spanCount,
+    requestCount: () => requestCount,
+    rejectedCount: () => rejectedCount,
+    waitForSpans(count, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        if (spanCount >= count) return resolve();
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`OTLP sink: expected ${count} spans within ${timeoutMs} ms, got ${spanCount}`));
+        }, timeoutMs);
+        const check = (): void => {
+          if (spanCount >= count) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          }
+        };
+        waiters.add(check);
+      });
+    },
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
