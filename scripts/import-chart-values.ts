@@ -4,6 +4,7 @@
  *
  *   npm run import:charts            # writes imports/helm-values/*.ts
  *   CHARTS_REFERENCE=/path npm run import:charts
+ *   npm run import:charts -- --check    # exit 1 if imports/ is stale (the tests run this)
  *
  * How: each values.yaml is turned into a JSON Schema (below), and json-schema-to-typescript
  * (a well-kept library) renders that schema as TypeScript. The schema inference is written
@@ -77,8 +78,14 @@ export function typeNameFor(chart: ChartRef): string {
   return `${pascal}Values`;
 }
 
-async function importChart(release: string, chart: ChartRef): Promise<string> {
-  const source = path.join(REFERENCE_DIR, `${chart.chart}-${chart.version}`, 'values.yaml');
+/** Where `npm run import:charts` writes the typings of one chart. */
+export function typingsFile(chart: ChartRef): string {
+  return path.join(OUT_DIR, `${chart.chart}.ts`);
+}
+
+/** The TypeScript typings of one chart's values, as `npm run import:charts` writes them. */
+export async function renderChartTypes(release: string, chart: ChartRef, referenceDir = REFERENCE_DIR): Promise<string> {
+  const source = path.join(referenceDir, `${chart.chart}-${chart.version}`, 'values.yaml');
   if (!fs.existsSync(source)) {
     throw new Error(`No default values for ${chart.chart} ${chart.version} at ${source}: set CHARTS_REFERENCE to the folder holding <chart>-<version>/values.yaml.`);
   }
@@ -90,7 +97,7 @@ async function importChart(release: string, chart: ChartRef): Promise<string> {
     `// ${chart.repository.name}/${chart.chart} ${chart.version}. Do not edit by hand: change the pinned version in`,
     '// lib/shared/versions.ts or the extras in scripts/chart-value-extras.ts and regenerate.',
   ].join('\n');
-  const ts = await compile(schema, typeNameFor(chart), {
+  return compile(schema, typeNameFor(chart), {
     bannerComment: banner,
     additionalProperties: false,
     strictIndexSignatures: true,
@@ -98,21 +105,33 @@ async function importChart(release: string, chart: ChartRef): Promise<string> {
     format: true,
     style: { singleQuote: true, printWidth: 120 },
   });
-  const file = path.join(OUT_DIR, `${chart.chart}.ts`);
-  fs.writeFileSync(file, ts);
-  return file;
 }
 
-async function main(): Promise<void> {
+/** `--check`: write nothing, exit 1 listing typings that differ from what would be generated (used by the tests). */
+async function main(check: boolean): Promise<void> {
   fs.mkdirSync(OUT_DIR, { recursive: true });
+  const stale: string[] = [];
   for (const [release, chart] of Object.entries(CHARTS)) {
-    const file = await importChart(release, chart);
-    console.log(`${chart.repository.name}/${chart.chart} ${chart.version} -> ${path.relative(REPO_ROOT, file)}`);
+    const file = typingsFile(chart);
+    const rendered = await renderChartTypes(release, chart);
+    const label = `${chart.repository.name}/${chart.chart} ${chart.version} -> ${path.relative(REPO_ROOT, file)}`;
+    if (check) {
+      const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      if (current !== rendered) stale.push(label);
+      continue;
+    }
+    fs.writeFileSync(file, rendered);
+    console.log(label);
   }
+  if (stale.length > 0) {
+    console.error(`Out of date (run \`npm run import:charts\` and commit imports/):\n  ${stale.join('\n  ')}`);
+    process.exit(1);
+  }
+  if (check) console.log(`${Object.keys(CHARTS).length} chart typings up to date`);
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
+  main(process.argv.includes('--check')).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });
