@@ -15,7 +15,7 @@ interface PanelJson {
   targets?: { expr?: string; refId?: string; datasource?: { type?: string } }[];
 }
 
-/** Every Prometheus target of every panel, plus the variables' label_values() selectors. */
+/** Every Prometheus target of every panel, the variables' label_values() selectors and the annotation queries. */
 export function prometheusQueries(model: Record<string, unknown>): DashboardQuery[] {
   const panels = (model.panels as PanelJson[]) ?? [];
   const fromPanels = panels.flatMap((p) =>
@@ -28,7 +28,10 @@ export function prometheusQueries(model: Record<string, unknown>): DashboardQuer
     const match = typeof v.query === 'string' ? /^label_values\((.*),\s*(\w+)\)$/.exec(v.query) : null;
     return match ? [{ panel: `variable ${v.name}`, refId: match[2], expr: match[1] }] : [];
   });
-  return [...fromPanels, ...variables];
+  const annotations = ((model.annotations as { list?: { name: string; expr?: string }[] })?.list ?? []).flatMap((a) =>
+    a.expr ? [{ panel: `annotation ${a.name}`, refId: 'A', expr: a.expr }] : [],
+  );
+  return [...fromPanels, ...variables, ...annotations];
 }
 
 export interface VariableValues {

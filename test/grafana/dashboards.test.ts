@@ -51,7 +51,7 @@ describe('model-service dashboard', () => {
   });
 
   test('every Prometheus query selects the app, the namespace and the pods', () => {
-    for (const q of prometheusQueries(model).filter((x) => !x.panel.startsWith('variable'))) {
+    for (const q of prometheusQueries(model).filter((x) => !/^(variable|annotation) /.test(x.panel))) {
       const selectors = q.expr.match(/\{[^}]*\}/g) ?? [];
       expect(selectors.length).toBeGreaterThan(0);
       for (const s of selectors) expect(s).toMatch(/^\{app="model-service", namespace="\$namespace", pod=~"\$pod"/);
@@ -71,6 +71,13 @@ describe('model-service dashboard', () => {
     expect(byTitle('Service logs').datasource).toEqual({ type: 'loki', uid: 'loki' });
     expect(byTitle('Service logs').targets![0].expr).toBe('{app="model-service", namespace="$namespace", pod=~"$pod"}');
     expect(byTitle('Recent traces').datasource).toEqual({ type: 'tempo', uid: 'tempo' });
+  });
+
+  test('firing alerts of the service are annotations on every graph', () => {
+    const list = (model.annotations as { list: { name: string; expr: string; datasource: { uid: string } }[] }).list;
+    expect(list).toEqual([
+      expect.objectContaining({ name: 'Firing alerts', expr: 'ALERTS{app="model-service", alertstate="firing"}', datasource: { type: 'prometheus', uid: 'prometheus' } }),
+    ]);
   });
 
   test('panels sit on the 24-column grid without overlapping', () => {
