@@ -1,5 +1,31 @@
 import { spawnSync } from 'child_process';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { synthToFiles, SynthResult } from './helpers/synth';
+
+/**
+ * The dashboard JSON and the alert/recording rules are another module's output with their own
+ * snapshot tests (test/grafana/dashboards*, test/prometheus/rules*); here they are replaced by a
+ * marker so these snapshots change only when what this synthesizer writes changes.
+ */
+function withoutForeignContent(file: string, content: string): string {
+  if (file.endsWith('.k8s.yaml')) {
+    return parseAllDocuments(content)
+      .map((doc) => {
+        const obj = doc.toJS();
+        if (obj.kind === 'ConfigMap' && obj.metadata.labels?.['app.kubernetes.io/component'] === 'dashboards') {
+          for (const key of Object.keys(obj.data)) obj.data[key] = '<dashboard JSON from lib/grafana/dashboards>';
+        }
+        return stringify(obj);
+      })
+      .join('---\n');
+  }
+  if (file === 'helm/values/prometheus.yaml') {
+    const values = parse(content);
+    for (const key of Object.keys(values.serverFiles)) values.serverFiles[key] = '<rules from lib/prometheus/rules>';
+    return stringify(values);
+  }
+  return content;
+}
 
 describe('npm run synth output', () => {
   let result: SynthResult;
@@ -24,7 +50,7 @@ describe('npm run synth output', () => {
 
   test('every file matches its snapshot', () => {
     for (const [file, content] of Object.entries(result.files)) {
-      expect(content).toMatchSnapshot(file);
+      expect(withoutForeignContent(file, content)).toMatchSnapshot(file);
     }
   });
 
