@@ -117,8 +117,10 @@ function tempo(url: string): GrafanaDatasource {
   const metricsTags = [{ key: SERVICE_NAME_ATTRIBUTE, value: 'app' }];
   const logsTags = [
     { key: SERVICE_NAME_ATTRIBUTE, value: LOKI_POD_LABELS.app },
-    // Spans carry the pod as resource attribute `k8s.pod.name` when the Deployment sets it (downward API into
-    // OTEL_RESOURCE_ATTRIBUTES); Loki calls it `pod`. Grafana skips a mapped tag the span does not have.
+    // Spans carry the namespace and pod as resource attributes `k8s.namespace.name` / `k8s.pod.name` when the
+    // Deployment sets them (downward API into OTEL_RESOURCE_ATTRIBUTES); Loki calls them `namespace` / `pod`.
+    // Grafana leaves out a mapped tag the span does not have.
+    { key: 'k8s.namespace.name', value: LOKI_POD_LABELS.namespace },
     { key: 'k8s.pod.name', value: LOKI_POD_LABELS.pod },
   ];
   return {

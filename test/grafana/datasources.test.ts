@@ -43,11 +43,12 @@ describe('Grafana datasources', () => {
     expect(grafanaProvisioningExpand(stringify(field.url).trim())).toBe('${__value.raw}');
   });
 
-  test('Tempo links spans to Loki (by trace id, service and pod) and to Prometheus', () => {
+  test('Tempo links spans to Loki (by trace id, service, namespace and pod) and to Prometheus', () => {
     const toLogs = tempo.jsonData.tracesToLogs as Record<string, unknown>;
     expect(toLogs).toMatchObject({ datasourceUid: 'loki', filterByTraceID: true });
     expect(toLogs.mappedTags).toEqual([
       { key: 'service.name', value: 'app' },
+      { key: 'k8s.namespace.name', value: 'namespace' },
       { key: 'k8s.pod.name', value: 'pod' },
     ]);
     expect(tempo.jsonData.tracesToLogsV2).toMatchObject({ datasourceUid: 'loki', filterByTraceID: true });
