@@ -1,0 +1,46 @@
+/**
+ * What the load test and the HTTP benchmark send: the 20 Newsgroups test-split
+ * documents (never the training split), and a model to serve — a given file, or
+ * one trained on the archive's train split into a temporary folder.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadNewsgroups } from '../src/data/newsgroups';
+import { saveModel, trainModel } from '../src/model';
+
+export interface Workload {
+  readonly modelPath: string;
+  readonly documents: readonly string[];
+  readonly source: string;
+}
+
+/** NEWSGROUPS_DATA, else the shared archive beside the repository. */
+export function archivePath(): string {
+  // <repo>/../shared, from bench/ (ts-node) or build/bench/ (compiled).
+  const candidates = [process.env.NEWSGROUPS_DATA, resolve(__dirname, '../../../shared/data/20news-bydate.tar.gz'),
+    resolve(__dirname, '../../../../shared/data/20news-bydate.tar.gz')];
+  const found = candidates.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
+  if (found === undefined) {
+    throw new Error('20 Newsgroups archive not found: set NEWSGROUPS_DATA to the path of 20news-bydate.tar.gz');
+  }
+  return found;
+}
+
+/** Loads the test documents and, unless `modelPath` is given, trains a model on the train split. */
+export async function prepareWorkload(modelPath: string | undefined, log: (line: string) => void): Promise<Workload> {
+  const source = archivePath();
+  log(`reading ${source} ...`);
+  const data = await loadNewsgroups({ source });
+  log(`${data.test.length} test documents from ${data.categories.join(', ')}`);
+  if (modelPath !== undefined) {
+    if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath} (train one with \`npm run train\`)`);
+    return { modelPath, documents: data.test.map((d) => d.text), source };
+  }
+  log(`training a model on ${data.train.length} train documents (pass --model <file> to skip) ...`);
+  const model = trainModel(data.train, { metadata: { dataChecksum: data.checksum } });
+  const trained = join(await mkdtemp(join(tmpdir(), 'model-service-bench-')), 'bench.model.json');
+  await saveModel(model, trained);
+  return { modelPath: trained, documents: data.test.map((d) => d.text), source };
+}
