@@ -53,7 +53,7 @@ export interface TrainOptions {
  * see docs/classifier.md.
  */
 export const DEFAULT_HYPER_PARAMETERS = {
-  'softmax-sgd': { c: 10, epochs: 10, learningRate: 1 },
+  'softmax-sgd': { c: 1000, epochs: 20, learningRate: 2 },
   'ml-logistic-regression': { epochs: 200, learningRate: 5e-4, maxFeatures: 2000 },
 } as const;
 
@@ -93,7 +93,7 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
   if (index.size === 0) throw new RangeError('the training documents contain no tokens (words of 2+ letters/digits)');
 
   let hyperParameters: Record<string, unknown>;
-  let weights: Float64Array;
+  let weights: Float32Array | Float64Array;
   let intercepts: Float64Array;
   let idf: Float64Array;
   let output: OutputKind;
@@ -110,7 +110,7 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
     idf = smoothIdf(documentFrequencies(termIds, index.size), docs.length);
     const vectorizer = new TfidfVectorizer(idf);
     const rows = termIds.map((ids) => vectorizer.transform(ids));
-    ({ weights, intercepts } = trainSoftmax(rows, labels, classes.length, index.size, { c, epochs, learningRate, seed, onEpoch }));
+        ({ weights, intercepts } = trainSoftmax(rows, labels, classes.length, index.size, { c, epochs, learningRate, seed, onEpoch }));
     hyperParameters = { c, epochs, learningRate, seed };
     output = 'softmax';
   } else {

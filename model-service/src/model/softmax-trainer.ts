@@ -18,8 +18,15 @@ import { mulberry32, shuffleInPlace } from './random';
  *   (W = scale · V; Bottou's trick used by scikit-learn's SGD), so a step costs
  *   O(non-zeros · classes) instead of O(terms · classes).
  * - The step size decays linearly to zero over the run, which converges
- *   reliably without tuning a separate decay constant.
+ *   reliably without tuning a separate decay constant, and the result is the
+ *   mean of the end-of-epoch weights over the last half of the run.
  */
+
+/** The last half of the epochs' end-of-epoch weights are averaged into the result. */
+const AVERAGED_FRACTION = 0.5;
+
+/** Gradient components below this are not applied (see the update step). */
+const GRADIENT_FLOOR = 1e-3;
 
 export interface SoftmaxTrainingOptions {
   /** Inverse L2 strength, scikit-learn's C. */
@@ -36,7 +43,7 @@ export interface SoftmaxTrainingOptions {
 
 export interface LinearWeights {
   /** [term][class] weights, length termCount · classCount. */
-  readonly weights: Float64Array;
+  readonly weights: Float32Array | Float64Array;
   readonly intercepts: Float64Array;
 }
 
@@ -52,10 +59,17 @@ export function trainSoftmax(
   if (labels.length !== n) throw new Error(`got ${n} rows but ${labels.length} labels`);
   const K = classCount;
   const lambda = 1 / (options.c * n);
-  const v = new Float64Array(termCount * K);
+  const v = new Float32Array(termCount * K);
   const intercepts = new Float64Array(K);
   const scores = new Float64Array(K);
+  const active = new Int32Array(K);
   let scale = 1;
+
+  const averagedEpochs = Math.max(1, Math.round(options.epochs * AVERAGED_FRACTION));
+  const firstAveragedEpoch = options.epochs - averagedEpochs;
+  const averageWeights = new Float64Array(termCount * K);
+  const averageIntercepts = new Float64Array(K);
+  let averaged = 0;
 
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -79,6 +93,7 @@ export function trainSoftmax(
         const x = values[k];
         for (let c = 0; c < K; c++) scores[c] += x * v[base + c];
       }
+      // Softmax, shifted by the max score so exp() cannot overflow.
       let max = -Infinity;
       for (let c = 0; c < K; c++) {
         scores[c] = scores[c] * scale + intercepts[c];
@@ -89,20 +104,41 @@ export function trainSoftmax(
         scores[c] = Math.exp(scores[c] - max);
         sum += scores[c];
       }
-      // scores become the gradient of the loss w.r.t. the scores: p − onehot(y).
       const inverseSum = 1 / sum;
       for (let c = 0; c < K; c++) scores[c] *= inverseSum;
+      // scores become the gradient of the loss w.r.t. the scores: p − onehot(y).
       scores[labels[i]] -= 1;
 
       // L2 shrink of all weights, folded into the scale.
       scale *= 1 - eta * lambda;
-      const stepOverScale = eta / scale;
-      for (let k = 0; k < nnz; k++) {
-        const base = indices[k] * K;
-        const x = values[k] * stepOverScale;
-        for (let c = 0; c < K; c++) v[base + c] -= x * scores[c];
+
+      // Only classes with a non-negligible gradient are updated: once a row is
+      // fitted, p is within GRADIENT_FLOOR of one-hot for most classes, and
+      // skipping them makes later epochs several times cheaper (a gradient
+      // this small moves no prediction).
+      let activeCount = 0;
+      for (let c = 0; c < K; c++) {
+        if (scores[c] > GRADIENT_FLOOR || scores[c] < -GRADIENT_FLOOR) active[activeCount++] = c;
       }
-      for (let c = 0; c < K; c++) intercepts[c] -= eta * scores[c];
+      if (activeCount === 0) continue;
+      const stepOverScale = eta / scale;
+      if (activeCount === K) {
+        for (let k = 0; k < nnz; k++) {
+          const base = indices[k] * K;
+          const x = values[k] * stepOverScale;
+          for (let c = 0; c < K; c++) v[base + c] -= x * scores[c];
+        }
+      } else {
+        for (let k = 0; k < nnz; k++) {
+          const base = indices[k] * K;
+          const x = values[k] * stepOverScale;
+          for (let a = 0; a < activeCount; a++) {
+            const c = active[a];
+            v[base + c] -= x * scores[c];
+          }
+        }
+      }
+      for (let a = 0; a < activeCount; a++) intercepts[active[a]] -= eta * scores[active[a]];
 
       if (scale < 1e-9) {
         // Fold the scale back into the weights before it underflows.
@@ -110,8 +146,17 @@ export function trainSoftmax(
         scale = 1;
       }
     }
+    if (epoch >= firstAveragedEpoch) {
+      // Tail averaging: the mean of the end-of-epoch iterates over the last
+      // epochs cancels much of SGD's step noise (a dense O(terms·classes) pass
+      // per epoch, small next to the epoch itself).
+      for (let j = 0; j < v.length; j++) averageWeights[j] += v[j] * scale;
+      for (let c = 0; c < K; c++) averageIntercepts[c] += intercepts[c];
+      averaged++;
+    }
     options.onEpoch?.(epoch + 1, options.epochs);
   }
-  for (let j = 0; j < v.length; j++) v[j] *= scale;
-  return { weights: v, intercepts };
+  for (let j = 0; j < averageWeights.length; j++) averageWeights[j] /= averaged;
+  for (let c = 0; c < K; c++) averageIntercepts[c] /= averaged;
+  return { weights: averageWeights, intercepts: averageIntercepts };
 }

@@ -1,0 +1,70 @@
+/** `npm run evaluate`: re-evaluate a saved model on the test split of its categories. */
+import { loadNewsgroups } from '../data/newsgroups';
+import { evaluateModel, loadModel } from '../model';
+import { DEFAULT_MODEL_PATH, resolveModelPath } from './paths';
+import { StageProgress } from './progress';
+import { formatEvaluation, formatFacts } from './report';
+import { UsageError, parseFlags, runCli } from './usage-error';
+
+export const EVALUATE_USAGE = `Usage: npm run evaluate -- [options]
+
+Loads a model file and evaluates it on the 20 Newsgroups test split of the
+categories it was trained on.
+
+Options:
+  --model <file>   model file (default: ${DEFAULT_MODEL_PATH} in model-service/)
+  --data <path>    20news-bydate.tar.gz or its extracted folder
+                   (default: $NEWSGROUPS_DATA, else download to the cache folder)
+  --json           print the report as JSON instead of tables
+  --help           show this help`;
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), {
+    model: { type: 'string' },
+    data: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
+  if (flags.help) {
+    process.stdout.write(`${EVALUATE_USAGE}\n`);
+    return;
+  }
+  if (flags.model !== undefined && flags.model.trim() === '') throw new UsageError('--model must not be empty');
+  if (flags.data !== undefined && flags.data.trim() === '') throw new UsageError('--data must not be empty');
+  const path = resolveModelPath(flags.model);
+  const loadStart = performance.now();
+  const model = await loadModel(path);
+  const modelLoadMs = performance.now() - loadStart;
+
+  const progress = new StageProgress();
+  const data = await loadNewsgroups({
+    source: flags.data,
+    categories: model.classes,
+    onProgress: (stage, done, total) => progress.update(stage === 'download' ? 'download' : 'read data', Math.round(done / 1e5) / 10, Math.round(total / 1e5) / 10, ' MB'),
+  });
+  progress.stop();
+  const start = performance.now();
+  const evaluation = evaluateModel(model, data.test);
+  const evaluateSeconds = (performance.now() - start) / 1000;
+  const trainedOn = (model.metadata.data ?? {}) as { checksum?: string };
+  const sameData = trainedOn.checksum === undefined ? 'unknown' : trainedOn.checksum === data.checksum ? 'yes' : 'NO (different documents than at training time)';
+
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ model: { path, version: model.version, loadMs: modelLoadMs, metadata: model.metadata }, sameDataAsTraining: sameData, evaluateSeconds, evaluation }, null, 2)}\n`);
+  } else {
+    const recorded = model.metadata.evaluation as { accuracy?: number } | undefined;
+    const facts = {
+      model: path,
+      version: model.version,
+      'load time': `${modelLoadMs.toFixed(1)} ms`,
+      trainer: String(model.metadata.trainer),
+      categories: model.classes.join(', '),
+      'same data as training': sameData,
+      'accuracy recorded at training': recorded?.accuracy === undefined ? '-' : recorded.accuracy.toFixed(4),
+      evaluate: `${evaluateSeconds.toFixed(2)} s`,
+    };
+    process.stdout.write(`${formatFacts(facts)}\n\n${formatEvaluation(evaluation)}`);
+  }
+}
+
+runCli(main, EVALUATE_USAGE);
