@@ -59,6 +59,9 @@ export async function buildApp(options: BuildAppOptions): Promise<ModelServiceAp
     return503OnClosing: false,
     // Close idle keep-alive sockets at close() so shutdown is not held up by them.
     forceCloseConnections: 'idle',
+    // Fastify's Ajv coerces types by default ({"text": 5} would become "5");
+    // a wrong type is a client error to report, not to guess at.
+    ajv: { customOptions: { coerceTypes: false } },
   }) as unknown as FastifyInstance;
 
   app.addSchema(errorResponseSchema);

@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config';
+
+const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
+function configFile(content: unknown): string {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig({ argv: ['--model', 'm.json'], env: {} });
+    expect(config).toMatchObject({ modelPath: 'm.json', port: 3010, host: '0.0.0.0', bodyLimitBytes: 1048576, logLevel: 'info', logBodies: false });
+  });
+
+  it('layers defaults < config file < environment < flags', () => {
+    const file = configFile({ port: 4000, batchLimit: 8, logLevel: 'debug', modelPath: 'from-file.json' });
+    const fromFile = loadConfig({ argv: ['--config', file], env: {} });
+    expect(fromFile).toMatchObject({ port: 4000, batchLimit: 8, logLevel: 'debug', modelPath: 'from-file.json' });
+    const fromEnv = loadConfig({ argv: [], env: { CONFIG_FILE: file, PORT: '5000', LOG_BODIES: 'true' } });
+    expect(fromEnv).toMatchObject({ port: 5000, batchLimit: 8, logBodies: true });
+    const fromFlag = loadConfig({ argv: ['--port', '6000', '--model', 'flag.json'], env: { CONFIG_FILE: file, PORT: '5000' } });
+    expect(fromFlag).toMatchObject({ port: 6000, modelPath: 'flag.json' });
+  });
+
+  it('names npm run train when no model is given', () => {
+    expect(() => loadConfig({ argv: [], env: {} })).toThrow(/--model.*MODEL_PATH.*npm run train/);
+  });
+
+  it.each([
+    [{ PORT: '70000' }, /PORT.*between 0 and 65535/],
+    [{ PORT: 'abc' }, /PORT.*"abc" is not a number/],
+    [{ BODY_LIMIT_BYTES: '1.5' }, /BODY_LIMIT_BYTES.*integer/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL.*one of fatal, error/],
+    [{ LOG_BODIES: 'yes' }, /LOG_BODIES.*boolean/],
+    [{ MAX_EVENT_LOOP_UTILIZATION: '2' }, /MAX_EVENT_LOOP_UTILIZATION.*between 0 and 1/],
+  ])('rejects invalid environment %j naming the variable', (env, message) => {
+    expect(() => loadConfig({ argv: ['--model', 'm'], env })).toThrow(message);
+    expect(() => loadConfig({ argv: ['--model', 'm'], env })).toThrow(ConfigError);
+  });
+
+  it('rejects bad config files naming the key or the problem', () => {
+    expect(() => loadConfig({ argv: ['--model', 'm', '--config', configFile({ prot: 1 })], env: {} }))
+      .toThrow(/unknown key "prot".*known keys: modelPath, port/);
+    expect(() => loadConfig({ argv: ['--model', 'm', '--config', configFile({ batchLimit: 0 })], env: {} }))
+      .toThrow(/key "batchLimit".*between 1 and/);
+    expect(() => loadConfig({ argv: ['--model', 'm', '--config', configFile('{not json')], env: {} }))
+      .toThrow(/not valid JSON/);
+    expect(() => loadConfig({ argv: ['--model', 'm', '--config', configFile([1])], env: {} }))
+      .toThrow(/must hold a JSON object/);
+    expect(() => loadConfig({ argv: ['--model', 'm', '--config', join(dir, 'missing.json')], env: {} }))
+      .toThrow(/cannot read config file/);
+  });
+
+  it('rejects unknown flags, listing the known ones', () => {
+    expect(() => loadConfig({ argv: ['--modle', 'm'], env: {} })).toThrow(/--modle.*Known flags: --config, --model, --port, --host/);
+  });
+
+  it('documents every key with an environment variable', () => {
+    for (const def of Object.values(CONFIG_KEYS)) {
+      expect(def.env).toMatch(/^[A-Z_]+$/);
+      expect(def.description.length).toBeGreaterThan(10);
+    }
+  });
+});
