@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CONFIG_KEYS } from '../../model-service/src/config/keys';
@@ -76,15 +77,19 @@ export class ModelService extends Construct {
       // Keep serving while the endpoints controller removes the pod from the Service.
       [CONFIG_KEYS.shutdownDrainDelayMs.key]: 5000,
     };
+    const configData = {
+      [CONFIG_FILE_NAME]: `${JSON.stringify(runtimeConfig, null, 2)}\n`,
+      // OpenTelemetry reads standard env vars; the Deployment takes them from here.
+      OTEL_EXPORTER_OTLP_ENDPOINT: props.otlpEndpoint,
+      OTEL_SERVICE_NAME: this.appName,
+    };
     this.configMap = new k8s.KubeConfigMap(this, 'config', {
       metadata: { name: `${this.appName}-config`, namespace, labels },
-      data: {
-        [CONFIG_FILE_NAME]: `${JSON.stringify(runtimeConfig, null, 2)}\n`,
-        // OpenTelemetry reads standard env vars; the Deployment takes them from here.
-        OTEL_EXPORTER_OTLP_ENDPOINT: props.otlpEndpoint,
-        OTEL_SERVICE_NAME: this.appName,
-      },
+      data: configData,
     });
+    // The service reads its config once at start: a changed ConfigMap must roll the pods, so the
+    // pod template carries a hash of it (deterministic, so synth output stays stable).
+    const configChecksum = createHash('sha256').update(JSON.stringify(configData)).digest('hex');
     const fromConfigMap = (key: string): k8s.EnvVar => ({
       name: key,
       valueFrom: { configMapKeyRef: { name: this.configMap.name, key } },
@@ -112,6 +117,7 @@ export class ModelService extends Construct {
               [SCRAPE_EVERY_2S_ANNOTATION]: 'true',
               [SCRAPE_PATH_ANNOTATION]: MODEL_SERVICE_ROUTES.metrics,
               [SCRAPE_PORT_ANNOTATION]: String(this.port),
+              'checksum/config': configChecksum,
             },
           },
           spec: {

@@ -16,6 +16,7 @@ describe('model service manifests', () => {
       'prometheus.io/scrape_every_2s': 'true',
       'prometheus.io/path': '/metrics',
       'prometheus.io/port': '3010',
+      'checksum/config': expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(template.metadata.labels['app.kubernetes.io/name']).toBe('model-service');
   });
@@ -80,6 +81,13 @@ describe('model service manifests', () => {
     });
     expect(byKind('Deployment').spec.replicas).toBe(2);
     expect(byKind('PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+
+  test('a config change changes the pod template (rolls the pods)', () => {
+    const other = synthToFiles({ namespace: 'elsewhere' });
+    const checksum = (r: SynthResult) =>
+      (manifests(r).find((m) => m.kind === 'Deployment') as any).spec.template.metadata.annotations['checksum/config'];
+    expect(checksum(other)).not.toBe(checksum(result));
   });
 
   test('image and app name are configurable and flow to labels, OTEL_SERVICE_NAME and the rules', () => {
