@@ -54,7 +54,7 @@ export interface TrainOptions {
  */
 export const DEFAULT_HYPER_PARAMETERS = {
   'softmax-sgd': { c: 1000, epochs: 20, learningRate: 2 },
-  'ml-logistic-regression': { epochs: 200, learningRate: 5e-4, maxFeatures: 2000 },
+  'ml-logistic-regression': { epochs: 50, learningRate: 5e-4, maxFeatures: 2000 },
 } as const;
 
 export const DEFAULT_SEED = 42;

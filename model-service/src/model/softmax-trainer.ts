@@ -75,6 +75,7 @@ export function trainSoftmax(
   for (let i = 0; i < n; i++) order[i] = i;
   const random = mulberry32(options.seed);
   const totalSteps = options.epochs * n;
+  const maxStep = 1 / (2 * lambda);
   let step = 0;
 
   for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -83,7 +84,9 @@ export function trainSoftmax(
       const i = order[o];
       const { indices, values } = rows[i];
       const nnz = indices.length;
-      const eta = options.learningRate * (1 - step / totalSteps);
+      // Capped at 1/(2λ) so the L2 shrink factor (1 − ηλ) stays ≥ 1/2: with a tiny C
+      // an uncapped step would flip the weights' sign and diverge.
+      const eta = Math.min(options.learningRate * (1 - step / totalSteps), maxStep);
       step++;
 
       // scores = b + scale · (x · V)

@@ -177,11 +177,11 @@ export class TermIndex {
 
   private insert(buf: Uint16Array, length: number, hash: number): number {
     const id = this.count;
-    if (id + 2 > this.starts.length) {
+    if (id + 2 > this.starts.length || id >= this.hashes.length) {
       const starts = new Int32Array(this.starts.length * 2);
       starts.set(this.starts);
       this.starts = starts;
-      const hashes = new Uint32Array(this.hashes.length * 2);
+      const hashes = new Uint32Array(starts.length);
       hashes.set(this.hashes);
       this.hashes = hashes;
     }

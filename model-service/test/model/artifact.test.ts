@@ -1,0 +1,69 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelArtifactError, loadModel, saveModel, trainModel } from '../../src/model';
+import { encodeArtifact } from '../../src/model/artifact';
+import { TINY_CORPUS } from '../fixtures/tiny-corpus';
+
+describe('model artifact validation', () => {
+  let dir: string;
+  let good: string;
+  const model = trainModel(TINY_CORPUS, { seed: 1 });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'artifact-'));
+    await saveModel(model, join(dir, 'good.model.json'));
+    good = await readFile(join(dir, 'good.model.json'), 'utf8');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function loadText(name: string, text: string) {
+    const path = join(dir, name);
+    await writeFile(path, text);
+    return loadModel(path);
+  }
+
+  it('stores everything the issue lists in one file', () => {
+    const envelope = JSON.parse(good);
+    expect(envelope).toMatchObject({ format: 'tfidf-logreg-text-classifier', formatVersion: 1 });
+    expect(Object.keys(envelope.payload).sort()).toEqual(['classes', 'idf', 'intercepts', 'metadata', 'output', 'termCount', 'vocabulary', 'weights']);
+    expect(envelope.payload.metadata).toEqual(
+      expect.objectContaining({ trainer: 'softmax-sgd', hyperParameters: expect.any(Object), createdAt: expect.any(String), trainDocuments: 18 }),
+    );
+  });
+
+  it.each([
+    ['empty', '', 'the model file is empty'],
+    ['truncated', () => good.slice(0, Math.floor(good.length / 2)), 'truncated or not JSON'],
+    ['not JSON', 'model = {}', 'truncated or not JSON'],
+    ['another format', '{"format":"onnx"}', 'not a model file of this service'],
+    ['a newer format version', () => good.replace('"formatVersion":1', '"formatVersion":2'), 'model format version 2 is not supported'],
+    ['a flipped byte in the weights', () => good.replace(/("weights":\{"dtype":"float32","length":\d+,"base64":")(.)/, (_, p, c) => p + (c === 'A' ? 'B' : 'A')), 'corrupt or was edited'],
+    ['an edited class name', () => good.replace('"astronomy"', '"astrology"'), 'corrupt or was edited'],
+  ])('refuses %s', async (name, content, message) => {
+    const text = typeof content === 'function' ? content() : content;
+    await expect(loadText(`${name}.json`, text)).rejects.toThrow(ModelArtifactError);
+    await expect(loadText(`${name}.json`, text)).rejects.toThrow(message);
+  });
+
+  it('refuses a consistently hashed file whose arrays have the wrong shape', async () => {
+    const bad = encodeArtifact({ ...model.parts, weights: model.parts.weights.subarray(0, 10) });
+    await expect(loadText('short-weights.json', bad.text)).rejects.toThrow(/field "weights" must be \{dtype:"float32", length:\d+/);
+    const nan = encodeArtifact({ ...model.parts, idf: Float32Array.from(model.parts.idf, (x, i) => (i === 3 ? NaN : x)) });
+    await expect(loadText('nan-idf.json', nan.text)).rejects.toThrow('"idf" contains a non-finite number at 3');
+    const oneClass = encodeArtifact({ ...model.parts, classes: ['only'] });
+    await expect(loadText('one-class.json', oneClass.text)).rejects.toThrow('at least two distinct class names');
+  });
+
+  it('explains a missing path and a directory', async () => {
+    await expect(loadModel(join(dir, 'nope.model.json'))).rejects.toThrow(/model file not found: .*nope\.model\.json — train one with/);
+    await expect(loadModel(dir)).rejects.toThrow('model path is a directory');
+  });
+
+  it('saves atomically: no temporary file is left behind', async () => {
+    await saveModel(model, join(dir, 'again.model.json'));
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+});
