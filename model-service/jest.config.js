@@ -6,9 +6,12 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+    // Jest's CommonJS runtime cannot load ES-module syntax untransformed:
     // light-my-request (behind fastify.inject) requires cookie@2, which ships only
-    // ES modules; Jest's CommonJS runtime cannot load it untransformed.
-    '/node_modules/cookie/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
+    // ES modules, and the OTLP exporter loads `http` with a dynamic import().
+    '/node_modules/(cookie|@opentelemetry/otlp-exporter-base)/.+\\.js$': [
+      'ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|@opentelemetry/otlp-exporter-base)/)'],
 };

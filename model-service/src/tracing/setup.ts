@@ -7,6 +7,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 export const DEFAULT_SERVICE_NAME = 'model-service';
 
 export interface TracingOptions {
+  /** Endpoint and batching variables (default process.env); the resource always comes from process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** OTLP/HTTP traces URL; default from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
   readonly tracesUrl?: string;
@@ -59,7 +60,7 @@ export function tracesUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
 export function setupTracing(options: TracingOptions = {}): TracingHandle {
   const env = options.env ?? process.env;
   const warn = options.warn ?? defaultWarn;
-  diag.setLogger(diagToWarn(warn), DiagLogLevel.WARN);
+  diag.setLogger(diagToWarn(warn), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: DEFAULT_SERVICE_NAME }))
