@@ -20,8 +20,8 @@ export interface HelmReleaseProps {
   /** Repository, chart and pinned version (lib/shared/versions.ts). */
   readonly chart: ChartRef;
   /**
-   * Name of the override file in `charts-values/` (without `.yaml`).
-   * @default - the release's component key, e.g. `loki`, so renaming a release keeps its overrides
+   * Name of the override file in `charts-values/` (without `.yaml`): the component key, e.g.
+   * `loki`, not the release name, so renaming a release keeps its overrides.
    */
   readonly overridesName: string;
 }
