@@ -1,4 +1,5 @@
 import { modelServiceDashboard } from '../../lib/grafana/dashboards';
+import { modelServiceRules } from '../../lib/prometheus/rules';
 import { METRICS } from '../../model-service/src/metrics/catalogue';
 import { promtool, withYamlFiles } from '../prometheus/promtool';
 import { prometheusQueries, substitute, assertNoVariables } from './dashboards-queries';
@@ -52,9 +53,26 @@ describe('model-service dashboard', () => {
 
   test('every Prometheus query selects the app, the namespace and the pods', () => {
     for (const q of prometheusQueries(model).filter((x) => !/^(variable|annotation) /.test(x.panel))) {
-      const selectors = q.expr.match(/\{[^}]*\}/g) ?? [];
+      const selectors = [...q.expr.matchAll(/([a-zA-Z_:][\w:]*)\{([^}]*)\}/g)];
       expect(selectors.length).toBeGreaterThan(0);
-      for (const s of selectors) expect(s).toMatch(/^\{app="model-service", namespace="\$namespace", pod=~"\$pod"/);
+      for (const [, metric, matchers] of selectors) {
+        if (!metric.includes(':')) {
+          expect(matchers).toMatch(/^app="model-service", namespace="\$namespace", pod=~"\$pod"/);
+        } else {
+          // Recorded SLO series are aggregated per namespace and app (no pod); the objective per app.
+          expect(matchers).toBe(metric.startsWith('namespace_app:') ? 'app="model-service", namespace="$namespace"' : 'app="model-service"');
+        }
+      }
+    }
+  });
+
+  test('the burn-rate panel reads the recording rules the rules module generates', () => {
+    const recorded = (modelServiceRules({ appName: 'model-service' }).recording.groups as { rules: { record: string }[] }[])
+      .flatMap((g) => g.rules.map((r) => r.record));
+    const exprs = byTitle('Error budget burn rate (POST /predict)').targets!.map((t) => t.expr!);
+    expect(exprs).toHaveLength(4);
+    for (const e of exprs) {
+      for (const [, metric] of e.matchAll(/([a-zA-Z_:][\w:]*)\{/g)) expect(recorded).toContain(metric);
     }
   });
 

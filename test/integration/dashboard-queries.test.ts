@@ -148,6 +148,8 @@ describe('dashboard queries against the running service and a real Prometheus', 
     expect(predict200?.value).toBeGreaterThan(0);
     // No 5xx in the burst: the error ratio is a real 0, not "No data".
     expect((await run(q('Error ratio (5xx)'))).map((s) => s.value)).toEqual([0]);
+    // The burn rate joins a recorded ratio with the recorded objective: 0 when nothing failed.
+    expect((await run(q('Error budget burn rate (POST /predict)'))).map((s) => s.value)).toEqual([0]);
     const classes = await run(q('4xx vs 5xx per second'));
     expect(classes.map((s) => s.metric.class)).toEqual(['4']);
     const p99 = (await run(q('Request latency p50 / p95 / p99', 2)))[0].value;

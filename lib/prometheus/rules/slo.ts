@@ -24,6 +24,12 @@ export function errorRatioRecord(window: SloWindow): string {
   return `namespace_app:predict_errors:ratio_rate${window}`;
 }
 
+/**
+ * The objective itself, recorded as a series (`vector(<objective>)` labelled with the app), so the
+ * dashboard's burn-rate panel divides by the same number the alerts use instead of restating it.
+ */
+export const OBJECTIVE_RECORD = 'app:predict_availability_objective:ratio';
+
 interface BurnWindowPair {
   readonly long: SloWindow;
   readonly short: SloWindow;
@@ -70,7 +76,10 @@ function burnCondition(appName: string, budget: number, pairs: readonly BurnWind
 export function sloRecordingGroup(opts: ResolvedRulesOptions): RuleGroup<RecordingRule> {
   return {
     name: `${opts.appName}-slo-availability.rules`,
-    rules: SLO_WINDOWS.map((w) => errorRatio(opts.appName, w)),
+    rules: [
+      { record: OBJECTIVE_RECORD, expr: `vector(${num(opts.availabilityObjective)})`, labels: { app: opts.appName } },
+      ...SLO_WINDOWS.map((w) => errorRatio(opts.appName, w)),
+    ],
   };
 }
 
