@@ -92,10 +92,17 @@ export class ObservabilityStack extends Chart {
     this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), minio: this.minio });
 
     const appName = props.modelService?.appName ?? 'model-service';
+    this.modelService = new ModelService(this, 'model-service', {
+      namespace,
+      ...props.modelService,
+      appName,
+      otlpEndpoint: this.tempo.otlpHttpEndpoint,
+    });
     this.prometheus = new Prometheus(this, 'prometheus', {
       ...release('prometheus'),
       appName,
       availabilityObjective: props.availabilityObjective,
+      modelServiceMemoryLimitBytes: this.modelService.memoryLimitBytes,
     });
     this.grafana = new Grafana(this, 'grafana', {
       ...release('grafana'),
@@ -105,12 +112,6 @@ export class ObservabilityStack extends Chart {
         lokiUrl: this.loki.queryUrl,
         tempoUrl: this.tempo.queryUrl,
       },
-    });
-    this.modelService = new ModelService(this, 'model-service', {
-      namespace,
-      ...props.modelService,
-      appName,
-      otlpEndpoint: this.tempo.otlpHttpEndpoint,
     });
     this.grafana.addDashboard(this.modelService.appName, modelServiceDashboard({ appName }));
   }

@@ -92,6 +92,15 @@ describe('cross-references are derived from the constructs (default names)', () 
     expect(JSON.stringify(prometheus.serverFiles)).toContain('app=\\"model-service\\"');
   });
 
+  test('the memory alert assumes the model service container\'s actual memory limit', () => {
+    const deployment = findManifest(result, 'Deployment', 'model-service') as unknown as {
+      spec: { template: { spec: { containers: { resources: { limits: { memory: string } } }[] } } };
+    };
+    const limit = deployment.spec.template.spec.containers[0].resources.limits.memory;
+    const mib = Number(/^(\d+)Mi$/.exec(limit)![1]);
+    expect(JSON.stringify(values(result, 'prometheus').serverFiles['alerting_rules.yml'])).toContain(`/ ${mib * 1024 * 1024} >`);
+  });
+
   test('Loki runs one replica per target without multi-tenancy', () => {
     const loki = values(result, 'loki');
     expect(loki.loki.auth_enabled).toBe(false);

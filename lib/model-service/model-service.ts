@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { CONFIG_KEYS } from '../../model-service/src/config/keys';
 import { SCRAPE_EVERY_2S_ANNOTATION, SCRAPE_PATH_ANNOTATION, SCRAPE_PORT_ANNOTATION } from '../prometheus/scrape-configs';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
-import { modelServiceSecurity, MODEL_SERVICE_RESOURCES } from '../shared/presets';
+import { modelServiceSecurity, MODEL_SERVICE_MEMORY_LIMIT_MIB, MODEL_SERVICE_RESOURCES } from '../shared/presets';
 import { validateImage, validateNodePort, validatePort, validateResourceName } from '../shared/validation';
 
 /** The service's routes (serving issue's runtime contract). */
@@ -47,6 +47,8 @@ const CONFIG_FILE_NAME = 'config.json';
 export class ModelService extends Construct {
   public readonly appName: string;
   public readonly port = MODEL_SERVICE_PORT;
+  /** The container's memory limit, for the memory alert (the rules compare RSS to it). */
+  public readonly memoryLimitBytes = MODEL_SERVICE_MEMORY_LIMIT_MIB * 1024 * 1024;
   public readonly service: k8s.KubeService;
   public readonly deployment: k8s.KubeDeployment;
   public readonly configMap: k8s.KubeConfigMap;

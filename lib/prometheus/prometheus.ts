@@ -16,6 +16,12 @@ export interface PrometheusProps {
    * @default - the rules module's default
    */
   readonly availabilityObjective?: number;
+  /**
+   * The model service container's memory limit, assumed by the memory alert for pods whose limit
+   * kube-state-metrics does not report.
+   * @default - the rules module's default
+   */
+  readonly modelServiceMemoryLimitBytes?: number;
   /** @default 'prometheus' */
   readonly releaseName?: string;
   /** @default - the pinned chart in lib/shared/versions.ts */
@@ -36,6 +42,7 @@ const SERVER_SERVICE_PORT = 80;
 export class Prometheus extends HelmRelease<PrometheusValues> {
   private readonly appName: string;
   private readonly availabilityObjective?: number;
+  private readonly modelServiceMemoryLimitBytes?: number;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id, {
@@ -46,6 +53,7 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
     });
     this.appName = props.appName;
     this.availabilityObjective = props.availabilityObjective;
+    this.modelServiceMemoryLimitBytes = props.modelServiceMemoryLimitBytes;
   }
 
   /** prometheus 19.x `prometheus.server.fullname`: `<fullname>-server`. */
@@ -58,7 +66,11 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
   }
 
   public renderValues(): PrometheusValues {
-    const rules = modelServiceRules({ appName: this.appName, availabilityObjective: this.availabilityObjective });
+    const rules = modelServiceRules({
+      appName: this.appName,
+      availabilityObjective: this.availabilityObjective,
+      fallbackMemoryLimitBytes: this.modelServiceMemoryLimitBytes,
+    });
     return {
       server: {
         // Helm replaces lists wholesale, so the chart's default flag is restated here.

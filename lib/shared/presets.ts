@@ -9,9 +9,11 @@ import { k8s } from 'cdk8s-plus-27';
  * The classifier holds a TF-IDF vocabulary and a weight matrix in memory and answers in well
  * under a millisecond, so memory, not CPU, bounds it.
  */
+export const MODEL_SERVICE_MEMORY_LIMIT_MIB = 512;
+
 export const MODEL_SERVICE_RESOURCES: k8s.ResourceRequirements = {
   requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
-  limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('512Mi') },
+  limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString(`${MODEL_SERVICE_MEMORY_LIMIT_MIB}Mi`) },
 };
 
 /** UID/GID of the `node` user in the official Node.js images. */
