@@ -18,20 +18,33 @@ Options:
   --json           print the report as JSON instead of tables
   --help           show this help`;
 
-async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), {
+export interface EvaluateArgs {
+  readonly help: boolean;
+  readonly json: boolean;
+  readonly data?: string;
+  readonly model: string;
+}
+
+export function parseEvaluateArgs(argv: string[]): EvaluateArgs {
+  const flags = parseFlags(argv, {
     model: { type: 'string' },
     data: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean' },
   });
-  if (flags.help) {
+  if (flags.model !== undefined && flags.model.trim() === '') throw new UsageError('--model must not be empty');
+  if (flags.data !== undefined && flags.data.trim() === '') throw new UsageError('--data must not be empty');
+  return { help: flags.help ?? false, json: flags.json ?? false, data: flags.data, model: resolveModelPath(flags.model) };
+}
+
+async function main(): Promise<void> {
+  const args = parseEvaluateArgs(process.argv.slice(2));
+  if (args.help) {
     process.stdout.write(`${EVALUATE_USAGE}\n`);
     return;
   }
-  if (flags.model !== undefined && flags.model.trim() === '') throw new UsageError('--model must not be empty');
-  if (flags.data !== undefined && flags.data.trim() === '') throw new UsageError('--data must not be empty');
-  const path = resolveModelPath(flags.model);
+  const flags = { data: args.data, json: args.json };
+  const path = args.model;
   const loadStart = performance.now();
   const model = await loadModel(path);
   const modelLoadMs = performance.now() - loadStart;
@@ -67,4 +80,5 @@ async function main(): Promise<void> {
   }
 }
 
-runCli(main, EVALUATE_USAGE);
+// Run only as a program, so tests can import parseEvaluateArgs.
+if (require.main === module) runCli(main, EVALUATE_USAGE);

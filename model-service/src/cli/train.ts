@@ -32,8 +32,19 @@ Options:
   --json                  print the report as JSON instead of tables
   --help                  show this help`;
 
-async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), {
+export interface TrainArgs {
+  readonly help: boolean;
+  readonly json: boolean;
+  readonly data?: string;
+  readonly categories: string[];
+  readonly trainer: TrainerName;
+  readonly hyper: { c?: number; epochs?: number; learningRate?: number; maxFeatures?: number; seed?: number };
+  readonly out: string;
+}
+
+/** Parses and validates the flags; throws UsageError naming the bad flag. */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const flags = parseFlags(argv, {
     data: { type: 'string' },
     categories: { type: 'string' },
     trainer: { type: 'string' },
@@ -46,10 +57,6 @@ async function main(): Promise<void> {
     json: { type: 'boolean' },
     help: { type: 'boolean' },
   });
-  if (flags.help) {
-    process.stdout.write(`${TRAIN_USAGE}\n`);
-    return;
-  }
   const trainer = (flags.trainer ?? 'softmax-sgd') as TrainerName;
   if (!TRAINERS.includes(trainer)) throw new UsageError(`--trainer must be one of ${TRAINERS.join(', ')}, got "${flags.trainer}"`);
   let categories: string[];
@@ -69,7 +76,17 @@ async function main(): Promise<void> {
   };
   if (trainer === 'ml-logistic-regression' && hyper.c !== undefined) throw new UsageError('--c applies to the softmax-sgd trainer only');
   if (trainer === 'softmax-sgd' && hyper.maxFeatures !== undefined) throw new UsageError('--max-features applies to the ml-logistic-regression trainer only');
-  const out = resolveModelPath(flags.out);
+  return { help: flags.help ?? false, json: flags.json ?? false, data: flags.data, categories, trainer, hyper, out: resolveModelPath(flags.out) };
+}
+
+async function main(): Promise<void> {
+  const args = parseTrainArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${TRAIN_USAGE}\n`);
+    return;
+  }
+  const { trainer, hyper, categories, out } = args;
+  const flags = { data: args.data, json: args.json };
 
   const progress = new StageProgress();
   const loadStart = performance.now();
@@ -122,4 +139,5 @@ async function main(): Promise<void> {
   }
 }
 
-runCli(main, TRAIN_USAGE);
+// Run only as a program, so tests can import parseTrainArgs.
+if (require.main === module) runCli(main, TRAIN_USAGE);

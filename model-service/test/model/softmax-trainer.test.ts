@@ -42,7 +42,7 @@ describe('trainSoftmax', () => {
   });
 
   it('shrinks weights more with a stronger L2 penalty (smaller C)', () => {
-    const norm = (w: Float32Array | Float64Array) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+    const norm = (w: Float32Array | Float64Array) => Math.sqrt(Array.from(w).reduce((s, x) => s + x * x, 0));
     const weak = trainSoftmax(rows, labels, 3, 6, options).weights;
     const strong = trainSoftmax(rows, labels, 3, 6, { ...options, c: 0.01 }).weights;
     expect(norm(strong)).toBeLessThan(norm(weak) / 2);

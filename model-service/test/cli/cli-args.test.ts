@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parseEvaluateArgs } from '../../src/cli/evaluate';
+import { parseTrainArgs } from '../../src/cli/train';
+import { UsageError } from '../../src/cli/usage-error';
+
+describe('train flags', () => {
+  it('has defaults: four rec.* categories, softmax-sgd, models/model.json in model-service/', () => {
+    const args = parseTrainArgs([]);
+    expect(args.categories).toEqual(['rec.autos', 'rec.motorcycles', 'rec.sport.baseball', 'rec.sport.hockey']);
+    expect(args.trainer).toBe('softmax-sgd');
+    expect(args.out).toBe(resolve(__dirname, '../../models/model.json'));
+    expect(args.hyper).toEqual({ c: undefined, epochs: undefined, learningRate: undefined, maxFeatures: undefined, seed: undefined });
+  });
+
+  it('parses every flag', () => {
+    const args = parseTrainArgs(['--data', 'x.tar.gz', '--categories', 'all', '--trainer', 'ml-logistic-regression', '--epochs', '5', '--learning-rate', '0.001', '--max-features', '500', '--seed', '7', '--out', 'm.json', '--json']);
+    expect(args.categories).toHaveLength(20);
+    expect(args).toMatchObject({ data: 'x.tar.gz', trainer: 'ml-logistic-regression', json: true, out: resolve('m.json') });
+    expect(args.hyper).toEqual({ c: undefined, epochs: 5, learningRate: 0.001, maxFeatures: 500, seed: 7 });
+  });
+
+  it.each([
+    [['--epoch', '3'], "Unknown option '--epoch'"],
+    [['--epochs', 'ten'], '--epochs must be an integer, got "ten"'],
+    [['--epochs', '2.5'], '--epochs must be an integer, got "2.5"'],
+    [['--epochs', '0'], '--epochs must be at least 1, got 0'],
+    [['--c=-1'], '--c must be greater than 0, got -1'],
+    [['--c', ''], '--c must be a number, got ""'],
+    [['--seed=-3'], '--seed must be at least 0'],
+    [['--trainer', 'svm'], '--trainer must be one of softmax-sgd, ml-logistic-regression, got "svm"'],
+    [['--categories', 'rec.autos'], '--categories: need at least two categories'],
+    [['--max-features', '10'], '--max-features applies to the ml-logistic-regression trainer only'],
+    [['--trainer', 'ml-logistic-regression', '--c', '3'], '--c applies to the softmax-sgd trainer only'],
+    [['--out', ' '], '--out must not be empty'],
+    [['stray'], "Unexpected argument 'stray'"],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseTrainArgs(argv)).toThrow(UsageError);
+    expect(() => parseTrainArgs(argv)).toThrow(message);
+  });
+});
+
+describe('evaluate flags', () => {
+  it('defaults the model path and rejects bad flags', () => {
+    expect(parseEvaluateArgs([]).model).toBe(resolve(__dirname, '../../models/model.json'));
+    expect(parseEvaluateArgs(['--model', 'a.json', '--json'])).toMatchObject({ model: resolve('a.json'), json: true });
+    expect(() => parseEvaluateArgs(['--modle', 'a.json'])).toThrow("Unknown option '--modle'");
+  });
+});
+
+describe('train CLI process', () => {
+  it('exits 2 with the message and the usage on a bad flag', async () => {
+    const run = promisify(execFile);
+    const cli = resolve(__dirname, '../../src/cli/train.ts');
+    const error = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, '--epochs', 'many'], { cwd: resolve(__dirname, '../..') }).catch((e) => e);
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain('error: --epochs must be an integer, got "many"');
+    expect(error.stderr).toContain('Usage: npm run train -- [options]');
+  }, 30_000);
+});
