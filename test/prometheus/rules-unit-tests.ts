@@ -8,6 +8,7 @@
  */
 import { DEFAULT_PROCESS_METRICS, METRICS } from '../../model-service/src/metrics/catalogue';
 import { BURN_ALERTS, GOLDEN_SIGNAL_ALERTS } from '../../lib/prometheus/rules';
+import { OBJECTIVE_RECORD, SLO_WINDOWS, errorRatioRecord } from '../../lib/prometheus/rules/slo';
 import { PREDICT_ROUTE } from '../../lib/prometheus/rules/selectors';
 
 export const APP = 'model-service';
@@ -28,11 +29,17 @@ interface AlertRuleTest {
   readonly alertname: string;
   readonly exp_alerts: ExpectedAlert[];
 }
+interface PromqlExprTest {
+  readonly expr: string;
+  readonly eval_time: string;
+  readonly exp_samples: { labels: string; value: number }[];
+}
 export interface PromtoolTestGroup {
   readonly name: string;
   readonly interval: string;
   readonly input_series: InputSeries[];
-  readonly alert_rule_test: AlertRuleTest[];
+  readonly alert_rule_test?: AlertRuleTest[];
+  readonly promql_expr_test?: PromqlExprTest[];
 }
 
 export interface RuleTestCase {
@@ -180,11 +187,49 @@ export function ruleTestCases(): RuleTestCase[] {
   ];
 }
 
+/**
+ * The SLO recording rules' values: every window records the 5xx share of /predict (2 % here), a healthy
+ * service records 0 rather than nothing, 4xx and other routes do not count, and the objective is recorded.
+ */
+export function recordingRuleTests(): PromtoolTestGroup[] {
+  // promtool compares values exactly, and windows differ in the last bit of the ratio: compare in parts
+  // per million, rounded (arithmetic also drops the metric name from the labels).
+  const recorded = (window: (typeof SLO_WINDOWS)[number]) => `round(1e6 * ${errorRatioRecord(window)}{app="${APP}"})`;
+  const sample = (ratio: number) => [{ labels: `{app="${APP}", namespace="${NAMESPACE}"}`, value: Math.round(ratio * 1e6) }];
+  return [
+    {
+      name: 'recording: 2% of /predict fails, plus 4xx and probe traffic that must not count',
+      interval: '1m',
+      input_series: [
+        ...traffic(0.02, 300),
+        requests('400', 500, 300),
+        requests('500', 100, 300, '/healthz'),
+      ],
+      promql_expr_test: [
+        // A minute on /predict: 980 answered, 20 failed, 500 rejected as the caller's fault (4xx count as
+        // answered: the service did its job): 20 / 1500. The 3d window extrapolates over the 4 h of data.
+        ...SLO_WINDOWS.map((w) => ({ expr: recorded(w), eval_time: '4h', exp_samples: sample(20 / 1500) })),
+        { expr: OBJECTIVE_RECORD, eval_time: '10m', exp_samples: [{ labels: `${OBJECTIVE_RECORD}{app="${APP}"}`, value: 0.999 }] },
+      ],
+    },
+    {
+      name: 'recording: no failures records 0, not nothing',
+      interval: '1m',
+      input_series: traffic(0, 30),
+      promql_expr_test: [{ expr: recorded('5m'), eval_time: '20m', exp_samples: sample(0) }],
+    },
+  ];
+}
+
 /** The promtool test file for the given rule files. */
-export function promtoolTestFile(ruleFiles: readonly string[], cases: readonly RuleTestCase[]): Record<string, unknown> {
+export function promtoolTestFile(
+  ruleFiles: readonly string[],
+  cases: readonly RuleTestCase[],
+  extraGroups: readonly PromtoolTestGroup[] = [],
+): Record<string, unknown> {
   return {
     rule_files: ruleFiles,
     evaluation_interval: '1m',
-    tests: cases.map((c) => c.group),
+    tests: [...cases.map((c) => c.group), ...extraGroups],
   };
 }

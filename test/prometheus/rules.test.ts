@@ -1,7 +1,7 @@
 import { modelServiceRules } from '../../lib/prometheus/rules';
 import type { AlertingRule, RuleGroup } from '../../lib/prometheus/rules/types';
 import { promtool, withYamlFiles } from './promtool';
-import { APP, RuleTestCase, promtoolTestFile, ruleTestCases } from './rules-unit-tests';
+import { APP, RuleTestCase, promtoolTestFile, recordingRuleTests, ruleTestCases } from './rules-unit-tests';
 
 const rules = modelServiceRules({ appName: APP });
 const alertingGroups = rules.alerting.groups as RuleGroup<AlertingRule>[];
@@ -36,12 +36,12 @@ function withExpectedAnnotations(cases: RuleTestCase[]): RuleTestCase[] {
   });
 }
 
-function runUnitTests(cases: RuleTestCase[]) {
+function runUnitTests(cases: RuleTestCase[], recordingTests = recordingRuleTests()) {
   return withYamlFiles(
     {
       'alerting_rules.yml': withoutDescriptions(alertingGroups),
       'recording_rules.yml': rules.recording,
-      'tests.yml': promtoolTestFile(['recording_rules.yml', 'alerting_rules.yml'], withExpectedAnnotations(cases)),
+      'tests.yml': promtoolTestFile(['recording_rules.yml', 'alerting_rules.yml'], withExpectedAnnotations(cases), recordingTests),
     },
     (dir) => promtool(['test', 'rules', 'tests.yml'], dir),
   );
@@ -77,7 +77,7 @@ describe('model-service Prometheus rules', () => {
     expect([...new Set(cases.filter((c) => c.kind === 'silent').map((c) => c.alert))].sort()).toEqual(names);
   });
 
-  test('promtool test rules: every case passes', () => {
+  test('promtool test rules: every alert case and the SLO recording rules pass', () => {
     const result = runUnitTests(ruleTestCases());
     if (result.status !== 0) throw new Error(`promtool test rules failed:\n${result.output}`);
     expect(result.output).toContain('SUCCESS');
@@ -97,7 +97,7 @@ describe('model-service Prometheus rules', () => {
         })),
       },
     };
-    const result = runUnitTests([wrong]);
+    const result = runUnitTests([wrong], []);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('ModelServiceHighErrorRatio');
   });
