@@ -46,7 +46,7 @@ export interface RuleTestCase {
   readonly alert: string;
   /** fire: the alert must be active at eval_time with these labels; silent: no alert at eval_time. */
   readonly kind: 'fire' | 'silent';
-  readonly group: PromtoolTestGroup;
+  readonly group: PromtoolTestGroup & { readonly alert_rule_test: AlertRuleTest[] };
 }
 
 function labels(extra: Record<string, string> = {}): string {
@@ -97,7 +97,7 @@ function latencyHistogram(le: number, minutes: number): InputSeries[] {
   }));
 }
 
-function group(name: string, inputs: InputSeries[], tests: AlertRuleTest[]): PromtoolTestGroup {
+function group(name: string, inputs: InputSeries[], tests: AlertRuleTest[]): RuleTestCase['group'] {
   return { name, interval: '1m', input_series: inputs, alert_rule_test: tests };
 }
 
