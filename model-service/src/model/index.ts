@@ -91,6 +91,7 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
     return ids;
   });
   if (index.size === 0) throw new RangeError('the training documents contain no tokens (words of 2+ letters/digits)');
+  ({ index, termIds } = orderByDocumentFrequency(index, termIds));
 
   let hyperParameters: Record<string, unknown>;
   let weights: Float32Array | Float64Array;
@@ -164,8 +165,27 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
   return withParts(parts, index);
 }
 
+/**
+ * Renumbers terms by decreasing document frequency (ties by first appearance).
+ * Why: a [term][class] weight row is fetched for every non-zero, and term
+ * frequencies are Zipf-distributed, so putting frequent terms first packs most
+ * fetches into a few hundred KB that stay in the CPU cache; on 20 categories
+ * (130k terms) this makes training and prediction markedly faster.
+ */
+function orderByDocumentFrequency(index: TermIndex, termIds: Int32Array[]): { index: TermIndex; termIds: Int32Array[] } {
+  const df = documentFrequencies(termIds, index.size);
+  const order = Int32Array.from({ length: index.size }, (_, t) => t).sort((a, b) => df[b] - df[a] || a - b);
+  const newId = new Int32Array(index.size);
+  order.forEach((t, i) => (newId[t] = i));
+  const terms = index.terms();
+  return {
+    index: TermIndex.fromTerms(Array.from(order, (t) => terms[t])),
+    termIds: termIds.map((ids) => ids.map((t) => newId[t])),
+  };
+}
+
 function withParts(parts: ModelParts, index?: TermIndex): LinearTextClassifier {
-  return new LinearTextClassifier(parts, encodeArtifact(parts).version, index);
+  return new LinearTextClassifier(parts, () => encodeArtifact(parts).version, index);
 }
 
 /** A copy of `model` with `extra` merged into its metadata (e.g. the evaluation), and a new version. */

@@ -13,17 +13,27 @@ export class LinearTextClassifier implements TextClassifier {
   private readonly weights: Float32Array;
   private readonly intercepts: Float64Array;
   private readonly scores: Float64Array;
+  private versionOrThunk: string | (() => string);
+
+  /** Content hash of the artifact (see artifact.ts). */
+  get version(): string {
+    if (typeof this.versionOrThunk !== 'string') this.versionOrThunk = this.versionOrThunk();
+    return this.versionOrThunk;
+  }
 
   /**
    * @param parts the model data (validated by the caller: see artifact.ts)
-   * @param version content hash of the artifact these parts serialise to
+   * @param version content hash of the artifact these parts serialise to, or a
+   *   function computing it on first use (hashing a 15 MB model costs ~0.2 s, which
+   *   training should not pay for a version nobody reads)
    * @param termIndex prebuilt index over `parts.vocabulary` (saves rebuilding it after training)
    */
   constructor(
     readonly parts: ModelParts,
-    readonly version: string,
+    version: string | (() => string),
     termIndex?: TermIndex,
   ) {
+    this.versionOrThunk = version;
     this.classes = parts.classes;
     this.metadata = parts.metadata;
     this.output = parts.output;
