@@ -1,0 +1,239 @@
+/**
+ * `npm run load`: load-tests a running model service (start one with
+ * `npm run serve -- --model <file>`) with random 20 Newsgroups test documents.
+ *
+ *   --mode users  (default) the reference Locust scenario: N users (5), each
+ *                 posting a document then thinking 0.1-0.2 s
+ *   --mode max    open-loop maximum throughput with autocannon (--connections 16)
+ *
+ * Bounded in time (--duration, default 30 s) and count (--max-requests,
+ * default 1,000,000), loopback targets only. Shows live progress, then a
+ * summary: req/s, p50/p95/p99 latency, responses by status, errors.
+ */
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { SingleBar } from 'cli-progress';
+import { loadNewsgroups } from '../src/data/newsgroups';
+import { archivePath } from './workload';
+
+interface Options {
+  readonly url: URL;
+  readonly mode: 'users' | 'max';
+  readonly users: number;
+  readonly thinkMinMs: number;
+  readonly thinkMaxMs: number;
+  readonly connections: number;
+  readonly durationS: number;
+  readonly maxRequests: number;
+}
+
+/** Latencies (ms) and outcomes of one run. */
+class Results {
+  private latencies = new Float64Array(1 << 16);
+  count = 0;
+  readonly byStatus = new Map<string, number>();
+
+  record(status: string, latencyMs: number): void {
+    if (this.count === this.latencies.length) {
+      const bigger = new Float64Array(this.latencies.length * 2);
+      bigger.set(this.latencies);
+      this.latencies = bigger;
+    }
+    this.latencies[this.count] = latencyMs;
+    this.count += 1;
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+
+  percentiles(ps: readonly number[]): number[] {
+    const sorted = this.latencies.slice(0, this.count).sort();
+    return ps.map((p) => (this.count === 0 ? NaN : sorted[Math.min(this.count - 1, Math.ceil((p / 100) * this.count) - 1)]));
+  }
+
+  errors(): number {
+    let n = 0;
+    for (const [status, count] of this.byStatus) if (status !== '200') n += count;
+    return n;
+  }
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string', default: 'http://127.0.0.1:3010' },
+      mode: { type: 'string', default: 'users' },
+      users: { type: 'string', default: '5' },
+      'think-min': { type: 'string', default: '0.1' },
+      'think-max': { type: 'string', default: '0.2' },
+      connections: { type: 'string', default: '16' },
+      duration: { type: 'string', default: '30' },
+      'max-requests': { type: 'string', default: '1000000' },
+    },
+  });
+  const number = (flag: string, raw: string | undefined, min: number, max: number): number => {
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${flag} must be a number from ${min} to ${max}, got ${raw}`);
+    return value;
+  };
+  let url: URL;
+  try {
+    url = new URL(values.url!);
+  } catch {
+    throw new Error(`--url is not a URL: ${values.url}`);
+  }
+  // Load only ever targets this machine.
+  if (!['localhost', '[::1]'].includes(url.hostname) && !/^127\.\d+\.\d+\.\d+$/.test(url.hostname)) {
+    throw new Error(`--url must be a loopback address (127.x.x.x, localhost, [::1]), got ${url.hostname}`);
+  }
+  if (values.mode !== 'users' && values.mode !== 'max') throw new Error(`--mode must be "users" or "max", got ${values.mode}`);
+  const thinkMin = number('think-min', values['think-min'], 0, 60);
+  const thinkMax = number('think-max', values['think-max'], thinkMin, 60);
+  return {
+    url,
+    mode: values.mode,
+    users: Math.floor(number('users', values.users, 1, 1000)),
+    thinkMinMs: thinkMin * 1000,
+    thinkMaxMs: thinkMax * 1000,
+    connections: Math.floor(number('connections', values.connections, 1, 1000)),
+    durationS: number('duration', values.duration, 1, 3600),
+    maxRequests: Math.floor(number('max-requests', values['max-requests'], 1, 10_000_000)),
+  };
+}
+
+async function checkService(url: URL): Promise<void> {
+  try {
+    const response = await fetch(new URL('/readyz', url));
+    if (!response.ok) throw new Error(`GET /readyz answered ${response.status}`);
+  } catch (err) {
+    throw new Error(`no ready model service at ${url.origin} (${(err as Error).message}); start one with \`npm run serve -- --model <file>\``);
+  }
+}
+
+function progressBar(options: Options): SingleBar {
+  const bar = new SingleBar({
+    format: `${options.mode === 'users' ? `${options.users} users` : `max, ${options.connections} connections`} |{bar}| {value}/{total} s | {requests} requests | {rps} req/s | {errors} errors`,
+    hideCursor: true,
+    stream: process.stderr,
+  });
+  bar.start(Math.ceil(options.durationS), 0, { requests: 0, rps: 0, errors: 0 });
+  return bar;
+}
+
+/** The Locust scenario: each user posts a random document, waits 0.1-0.2 s, repeats. */
+async function runUsers(options: Options, documents: readonly string[], results: Results): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.users });
+  const started = performance.now();
+  const deadline = started + options.durationS * 1000;
+  const post = (body: string): Promise<string> => new Promise((resolve) => {
+    const req = request(new URL('/predict', options.url), {
+      method: 'POST', agent, headers: { 'content-type': 'text/plain; charset=utf-8' },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+      res.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    req.end(body);
+  });
+  const user = async (): Promise<void> => {
+    while (performance.now() < deadline && results.count < options.maxRequests) {
+      const document = documents[Math.floor(Math.random() * documents.length)];
+      const t0 = performance.now();
+      const status = await post(document);
+      results.record(status, performance.now() - t0);
+      const think = options.thinkMinMs + Math.random() * (options.thinkMaxMs - options.thinkMinMs);
+      await new Promise((r) => setTimeout(r, think));
+    }
+  };
+  const bar = progressBar(options);
+  const ticker = setInterval(() => {
+    const elapsed = (performance.now() - started) / 1000;
+    bar.update(Math.min(Math.ceil(options.durationS), Math.floor(elapsed)), {
+      requests: results.count, rps: (results.count / elapsed).toFixed(0), errors: results.errors(),
+    });
+  }, 500);
+  await Promise.all(Array.from({ length: options.users }, user));
+  clearInterval(ticker);
+  bar.update(Math.ceil(options.durationS), { requests: results.count, rps: '-', errors: results.errors() });
+  bar.stop();
+  agent.destroy();
+  return (performance.now() - started) / 1000;
+}
+
+/** Open loop at full speed with autocannon, one random document per request. */
+async function runMax(options: Options, documents: readonly string[], results: Results): Promise<number> {
+  const started = performance.now();
+  const instance = autocannon({
+    url: new URL('/predict', options.url).toString(),
+    connections: options.connections,
+    // Not `amount`: autocannon then ignores `duration`; the count bound is enforced below.
+    duration: options.durationS,
+    requests: [{
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: documents[Math.floor(Math.random() * documents.length)] }),
+    }],
+  });
+  const bar = progressBar(options);
+  let errors = 0;
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    results.record(String(statusCode), responseTime);
+    if (results.count === options.maxRequests) (instance as unknown as { stop(): void }).stop();
+  });
+  instance.on('reqError', () => {
+    errors += 1;
+    results.record('connection error', 0);
+  });
+  const ticker = setInterval(() => {
+    const elapsed = (performance.now() - started) / 1000;
+    bar.update(Math.min(Math.ceil(options.durationS), Math.floor(elapsed)), {
+      requests: results.count, rps: (results.count / elapsed).toFixed(0), errors: results.errors(),
+    });
+  }, 500);
+  await new Promise<void>((resolve) => instance.on('done', () => resolve()));
+  clearInterval(ticker);
+  bar.update(Math.ceil(options.durationS), { requests: results.count, rps: '-', errors: results.errors() + errors });
+  bar.stop();
+  return (performance.now() - started) / 1000;
+}
+
+function printSummary(options: Options, results: Results, seconds: number): void {
+  const [p50, p95, p99] = results.percentiles([50, 95, 99]);
+  const rows: [string, string][] = [
+    ['mode', options.mode === 'users'
+      ? `${options.users} users, think ${options.thinkMinMs / 1000}-${options.thinkMaxMs / 1000} s`
+      : `max throughput, ${options.connections} connections`],
+    ['target', `${options.url.origin}/predict`],
+    ['duration', `${seconds.toFixed(1)} s`],
+    ['requests', String(results.count)],
+    ['throughput', `${(results.count / seconds).toFixed(1)} req/s`],
+    ['latency p50', `${p50.toFixed(2)} ms`],
+    ['latency p95', `${p95.toFixed(2)} ms`],
+    ['latency p99', `${p99.toFixed(2)} ms`],
+    ...[...results.byStatus].sort().map(([status, count]): [string, string] => [`status ${status}`, String(count)]),
+    ['errors (not 200)', `${results.errors()} (${((100 * results.errors()) / Math.max(1, results.count)).toFixed(2)} %)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log('');
+  for (const [key, value] of rows) console.log(`  ${key.padEnd(width)}  ${value}`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  await checkService(options.url);
+  process.stderr.write('loading test documents ...\n');
+  const data = await loadNewsgroups({ source: archivePath() });
+  const documents = data.test.map((d) => d.text);
+  const results = new Results();
+  const seconds = options.mode === 'users'
+    ? await runUsers(options, documents, results)
+    : await runMax(options, documents, results);
+  printSummary(options, results, seconds);
+  if (results.count === 0) process.exitCode = 1;
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`load: ${err.message}\n`);
+  process.exit(1);
+});
