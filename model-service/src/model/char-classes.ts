@@ -20,6 +20,11 @@ const TABLE_SIZE = 0x10000;
 export const LOWER = new Uint16Array(TABLE_SIZE);
 /** WORD[c] = 1 when the (already lowercased) code unit c is a Python `\w` character. */
 export const WORD = new Uint8Array(TABLE_SIZE);
+/**
+ * WORD_LOWER[c] = the lowercase of c when that is a word character, else -1:
+ * the scanner's one lookup per character (two tables cost measurably more).
+ */
+export const WORD_LOWER = new Int32Array(TABLE_SIZE);
 
 function buildTables(): void {
   const unicodeWord = /^[\p{L}\p{N}_]$/u;
@@ -36,3 +41,4 @@ function buildTables(): void {
 }
 
 buildTables();
+for (let c = 0; c < TABLE_SIZE; c++) WORD_LOWER[c] = WORD[LOWER[c]] === 1 ? LOWER[c] : -1;

@@ -1,4 +1,4 @@
-import { LOWER, WORD } from './char-classes';
+import { WORD_LOWER } from './char-classes';
 
 /**
  * Vocabulary lookup straight from document text to term ids.
@@ -115,14 +115,16 @@ export class TermIndex {
     let oov = 0;
     let tokenLength = 0;
     let h = FNV_OFFSET;
-    // One pass over the text plus a virtual non-word character at the end.
+    // i === length acts as a final non-word character that ends the last token.
     for (let i = 0; i <= length; i++) {
-      const lc = i < length ? LOWER[text.charCodeAt(i)] : 0x20;
-      if (WORD[lc] === 1) {
-        if (tokenLength === buf.length) buf = this.ensureTokenBuf(tokenLength * 2);
-        buf[tokenLength++] = lc;
-        h = Math.imul(h ^ lc, FNV_PRIME);
-        continue;
+      if (i < length) {
+        const lc = WORD_LOWER[text.charCodeAt(i)];
+        if (lc >= 0) {
+          if (tokenLength === buf.length) buf = this.ensureTokenBuf(tokenLength * 2);
+          buf[tokenLength++] = lc;
+          h = Math.imul(h ^ lc, FNV_PRIME);
+          continue;
+        }
       }
       if (tokenLength >= 2) {
         tokenCount++;

@@ -38,6 +38,8 @@ export function smoothIdf(df: Int32Array, documentCount: number): Float64Array {
  */
 export class TfidfVectorizer {
   private readonly counts: Float64Array;
+  /** Scratch for the distinct term ids of the current row (grown on demand). */
+  private order: Int32Array = new Int32Array(1024);
 
   constructor(readonly idf: Float64Array) {
     this.counts = new Float64Array(idf.length);
@@ -47,7 +49,8 @@ export class TfidfVectorizer {
     const counts = this.counts;
     const idf = this.idf;
     let distinct = 0;
-    const order = new Int32Array(termIds.length);
+    if (this.order.length < termIds.length) this.order = new Int32Array(Math.max(termIds.length, this.order.length * 2));
+    const order = this.order;
     for (let k = 0; k < termIds.length; k++) {
       const t = termIds[k];
       if (counts[t] === 0) order[distinct++] = t;
