@@ -10,6 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveDataSource } from '../src/cli/paths';
 import { formatTable } from '../src/cli/table';
 import { UsageError, numberFlag, parseFlags, runCli } from '../src/cli/usage-error';
 import { ALL_CATEGORIES, DEFAULT_CATEGORIES, loadNewsgroups, type NewsgroupsDataset } from '../src/data/newsgroups';
@@ -121,8 +122,9 @@ async function main(): Promise<void> {
   try {
     const loadAverage = os.loadavg()[0].toFixed(2);
     log('loading data…');
-    const four = await loadNewsgroups({ source: flags.data, categories: [...DEFAULT_CATEGORIES] });
-    const twenty = await loadNewsgroups({ source: flags.data, categories: [...ALL_CATEGORIES] });
+    const source = resolveDataSource(flags.data);
+    const four = await loadNewsgroups({ source, categories: [...DEFAULT_CATEGORIES] });
+    const twenty = await loadNewsgroups({ source, categories: [...ALL_CATEGORIES] });
 
     const sgd4 = await measure('softmax-sgd', four, repeats, dir, log);
     const sgd20 = await measure('softmax-sgd', twenty, repeats, dir, log);

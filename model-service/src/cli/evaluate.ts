@@ -1,7 +1,7 @@
 /** `npm run evaluate`: re-evaluate a saved model on the test split of its categories. */
 import { loadNewsgroups } from '../data/newsgroups';
 import { evaluateModel, loadModel } from '../model';
-import { DEFAULT_MODEL_PATH, resolveModelPath } from './paths';
+import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from './paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
 import { UsageError, parseFlags, runCli } from './usage-error';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   const progress = new StageProgress();
   const data = await loadNewsgroups({
-    source: flags.data,
+    source: resolveDataSource(flags.data),
     categories: model.classes,
     onProgress: (stage, done, total) => progress.update(stage === 'download' ? 'download' : 'read data', Math.round(done / 1e5) / 10, Math.round(total / 1e5) / 10, ' MB'),
   });

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_CATEGORIES, loadNewsgroups, parseCategoryList } from '../data/newsgroups';
 import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, TRAINERS, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model';
-import { DEFAULT_MODEL_PATH, resolveModelPath } from './paths';
+import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from './paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
 import { UsageError, numberFlag, parseFlags, runCli } from './usage-error';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const progress = new StageProgress();
   const loadStart = performance.now();
   const data = await loadNewsgroups({
-    source: flags.data,
+    source: resolveDataSource(flags.data),
     categories,
     onProgress: (stage, done, total) => progress.update(stage === 'download' ? 'download' : 'read data', Math.round(done / 1e5) / 10, Math.round(total / 1e5) / 10, ' MB'),
   });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseEvaluateArgs } from '../../src/cli/evaluate';
+import { resolveDataSource, resolveUserPath } from '../../src/cli/paths';
 import { parseTrainArgs } from '../../src/cli/train';
 import { UsageError } from '../../src/cli/usage-error';
 
@@ -17,7 +18,7 @@ describe('train flags', () => {
   it('parses every flag', () => {
     const args = parseTrainArgs(['--data', 'x.tar.gz', '--categories', 'all', '--trainer', 'ml-logistic-regression', '--epochs', '5', '--learning-rate', '0.001', '--max-features', '500', '--seed', '7', '--out', 'm.json', '--json']);
     expect(args.categories).toHaveLength(20);
-    expect(args).toMatchObject({ data: 'x.tar.gz', trainer: 'ml-logistic-regression', json: true, out: resolve('m.json') });
+    expect(args).toMatchObject({ data: 'x.tar.gz', trainer: 'ml-logistic-regression', json: true, out: resolveUserPath('m.json') });
     expect(args.hyper).toEqual({ c: undefined, epochs: 5, learningRate: 0.001, maxFeatures: 500, seed: 7 });
   });
 
@@ -44,7 +45,7 @@ describe('train flags', () => {
 describe('evaluate flags', () => {
   it('defaults the model path and rejects bad flags', () => {
     expect(parseEvaluateArgs([]).model).toBe(resolve(__dirname, '../../models/model.json'));
-    expect(parseEvaluateArgs(['--model', 'a.json', '--json'])).toMatchObject({ model: resolve('a.json'), json: true });
+    expect(parseEvaluateArgs(['--model', 'a.json', '--json'])).toMatchObject({ model: resolveUserPath('a.json'), json: true });
     expect(() => parseEvaluateArgs(['--modle', 'a.json'])).toThrow("Unknown option '--modle'");
   });
 });
@@ -58,4 +59,14 @@ describe('train CLI process', () => {
     expect(error.stderr).toContain('error: --epochs must be an integer, got "many"');
     expect(error.stderr).toContain('Usage: npm run train -- [options]');
   }, 30_000);
+});
+
+describe('user paths', () => {
+  it('resolves relative paths from where npm was run (INIT_CWD), not from model-service/', () => {
+    expect(resolveUserPath('data/a.tar.gz', { INIT_CWD: '/work/main' })).toBe('/work/main/data/a.tar.gz');
+    expect(resolveUserPath('/abs/a.tar.gz', { INIT_CWD: '/work/main' })).toBe('/abs/a.tar.gz');
+    expect(resolveDataSource(undefined, { INIT_CWD: '/w', NEWSGROUPS_DATA: '../shared/x.tar.gz' })).toBe('/shared/x.tar.gz');
+    expect(resolveDataSource('y.tar.gz', { INIT_CWD: '/w', NEWSGROUPS_DATA: 'x.tar.gz' })).toBe('/w/y.tar.gz');
+    expect(resolveDataSource(undefined, {})).toBeUndefined();
+  });
 });
