@@ -11,14 +11,14 @@ export interface LoggerOptions {
  * The service's pino logger: one JSON object per line on stdout, level as a word
  * (`"level":"info"`, easier to filter in Loki than pino's numbers), ISO time.
  *
- * stdout is written asynchronously: a synchronous write per request line is a
- * syscall per request, which costs more than the inference at 10k req/s. Lines
- * logged while a write is in progress are batched into the next write, so an
- * idle service still writes each line at once (no minimum chunk size). The
- * server flushes on shutdown (`logger.flush()`), and pino flushes on exit.
+ * stdout is written asynchronously in chunks of at least 4 KiB, and at least
+ * every 250 ms: a write per request line (sync, or async without a minimum
+ * length) costs a syscall per request, which measured as ~5 % of the CPU of a
+ * loaded service. An idle service's lines appear within 250 ms. The server
+ * flushes on shutdown (`logger.flush()`), and pino flushes on exit.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
   return pino(
     {
       level: options.level,
