@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     metadata: {
       data: { checksum: data.checksum, categories: data.categories, trainDocuments: data.train.length, testDocuments: data.test.length },
     },
-    onProgress: (stage, done, total) => progress.update(stage === 'vectorize' ? 'vectorize' : 'train', done, total, stage === 'vectorize' ? ' docs' : trainer === 'softmax-sgd' ? ' epochs' : ' classes'),
+    onProgress: (stage, done, total) => progress.update(stage === 'vectorize' ? 'vectorize' : 'train', done, total, stage === 'vectorize' ? ' docs' : trainer === 'softmax-sgd' ? ' passes (SGD epochs + L-BFGS iterations)' : ' classes'),
   });
   progress.stop();
   const trainSeconds = (performance.now() - trainStart) / 1000;
