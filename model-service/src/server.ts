@@ -5,7 +5,7 @@
 import { buildApp, ModelServiceApp } from './app';
 import { ConfigError, loadConfig, ServiceConfig } from './config';
 import { createLogger } from './logger';
-import { loadModel, ModelArtifactError } from './model';
+import { loadModel, ModelArtifactError, TextClassifier } from './model';
 import { shutdownGlobalTracing } from './tracing/flush';
 
 export interface RunningServer {
@@ -20,7 +20,16 @@ export interface RunningServer {
 /** Loads the model, builds the app and listens. Throws ConfigError / ModelArtifactError for bad input. */
 export async function startServer(config: ServiceConfig): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel });
-  const classifier = await loadModel(config.modelPath);
+  let classifier: TextClassifier;
+  try {
+    classifier = await loadModel(config.modelPath);
+  } catch (err) {
+    if (err instanceof ModelArtifactError) {
+      throw new ModelArtifactError(`${err.message} (model path from --model, MODEL_PATH or the config file's modelPath; `
+        + 'default: the file `npm run train` writes)');
+    }
+    throw err;
+  }
   const service = await buildApp({ classifier, config, logger });
   const url = await service.app.listen({ port: config.port, host: config.host });
   logger.info(

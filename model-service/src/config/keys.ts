@@ -21,8 +21,7 @@ export interface ConfigKeyDefinition {
   readonly type: ConfigValueType;
   readonly min?: number;
   readonly max?: number;
-  /** `undefined` = required (no default). */
-  readonly default: string | number | boolean | undefined;
+  readonly default: string | number | boolean;
   readonly description: string;
 }
 
@@ -32,8 +31,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const CONFIG_KEYS = {
   modelPath: {
-    key: 'modelPath', env: 'MODEL_PATH', flag: 'model', type: 'string', default: undefined,
-    description: 'Path of the trained model file (written by `npm run train`).',
+    key: 'modelPath', env: 'MODEL_PATH', flag: 'model', type: 'string', default: 'model-service/models/model.json',
+    description: 'The trained model file (`npm run train` writes the default). Relative paths are taken from where npm was run.',
   },
   port: {
     key: 'port', env: 'PORT', flag: 'port', type: 'integer', min: 0, max: 65535, default: 3010,

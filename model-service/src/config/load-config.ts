@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MODEL_PATH, packageRoot, resolveUserPath } from '../cli/paths';
 import { CONFIG_KEYS, ConfigKey, ConfigKeyDefinition, LOG_LEVELS, LogLevel } from './keys';
 
 /** The resolved, validated service configuration. */
@@ -30,8 +32,6 @@ export interface ConfigSources {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const MISSING_MODEL_HINT =
-  'no model file given: pass --model <file> or set MODEL_PATH (train one with `npm run train`)';
 
 /** Defaults for everything except the model path, for tests and tools that build the app directly. */
 export function defaultConfig(overrides: Partial<ServiceConfig> & { modelPath: string }): ServiceConfig {
@@ -51,8 +51,10 @@ export function defaultConfig(overrides: Partial<ServiceConfig> & { modelPath: s
 export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   const env = sources.env ?? process.env;
   const flags = parseFlags(sources.argv ?? []);
-  const configFile = flags.config ?? env.CONFIG_FILE;
-  const fileValues = configFile === undefined || configFile === '' ? {} : readConfigFile(configFile);
+  const rawConfigFile = flags.config ?? env.CONFIG_FILE;
+  // Paths are relative to where the user ran npm (INIT_CWD), like the train CLI's.
+  const configFile = rawConfigFile === undefined || rawConfigFile === '' ? undefined : resolveUserPath(rawConfigFile, env);
+  const fileValues = configFile === undefined ? {} : readConfigFile(configFile);
 
   const resolved: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeyDefinition][]) {
@@ -65,12 +67,14 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
     } else if (fileValues[def.key] !== undefined) {
       resolved[name] = parseValue(def, fileValues[def.key], `key "${def.key}" in ${configFile}`);
     } else {
-      resolved[name] = def.default;
+      // The model path's default is resolved below, inside the package.
+      resolved[name] = name === 'modelPath' ? undefined : def.default;
     }
   }
-  if (resolved.modelPath === undefined || resolved.modelPath === '') {
-    throw new ConfigError(MISSING_MODEL_HINT);
-  }
+  // Default: where `npm run train` writes, so `npm run train && npm run serve` needs no flags.
+  resolved.modelPath = resolved.modelPath === undefined
+    ? resolve(packageRoot(), DEFAULT_MODEL_PATH)
+    : resolveUserPath(resolved.modelPath as string, env);
   return resolved as unknown as ServiceConfig;
 }
 

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
@@ -12,22 +12,23 @@ function configFile(content: unknown): string {
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
-    const config = loadConfig({ argv: ['--model', 'm.json'], env: {} });
-    expect(config).toMatchObject({ modelPath: 'm.json', port: 3010, host: '0.0.0.0', bodyLimitBytes: 1048576, logLevel: 'info', logBodies: false });
+    const config = loadConfig({ argv: ['--model', '/models/m.json'], env: {} });
+    expect(config).toMatchObject({ modelPath: '/models/m.json', port: 3010, host: '0.0.0.0', bodyLimitBytes: 1048576, logLevel: 'info', logBodies: false });
   });
 
   it('layers defaults < config file < environment < flags', () => {
     const file = configFile({ port: 4000, batchLimit: 8, logLevel: 'debug', modelPath: 'from-file.json' });
     const fromFile = loadConfig({ argv: ['--config', file], env: {} });
-    expect(fromFile).toMatchObject({ port: 4000, batchLimit: 8, logLevel: 'debug', modelPath: 'from-file.json' });
+    expect(fromFile).toMatchObject({ port: 4000, batchLimit: 8, logLevel: 'debug', modelPath: join(process.cwd(), 'from-file.json') });
     const fromEnv = loadConfig({ argv: [], env: { CONFIG_FILE: file, PORT: '5000', LOG_BODIES: 'true' } });
     expect(fromEnv).toMatchObject({ port: 5000, batchLimit: 8, logBodies: true });
-    const fromFlag = loadConfig({ argv: ['--port', '6000', '--model', 'flag.json'], env: { CONFIG_FILE: file, PORT: '5000' } });
-    expect(fromFlag).toMatchObject({ port: 6000, modelPath: 'flag.json' });
+    const fromFlag = loadConfig({ argv: ['--port', '6000', '--model', 'flag.json'], env: { CONFIG_FILE: file, PORT: '5000', INIT_CWD: '/home/me' } });
+    expect(fromFlag).toMatchObject({ port: 6000, modelPath: '/home/me/flag.json' });
   });
 
-  it('names npm run train when no model is given', () => {
-    expect(() => loadConfig({ argv: [], env: {} })).toThrow(/--model.*MODEL_PATH.*npm run train/);
+  it('serves the model `npm run train` writes when none is given', () => {
+    expect(loadConfig({ argv: [], env: {} }).modelPath).toBe(resolve(__dirname, '../../models/model.json'));
+    expect(loadConfig({ argv: [], env: { INIT_CWD: '/elsewhere' } }).modelPath).toBe(resolve(__dirname, '../../models/model.json'));
   });
 
   it.each([
