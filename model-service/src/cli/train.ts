@@ -3,7 +3,7 @@
  * split, save the artifact, print the report (tables, or JSON with --json).
  */
 import { DEFAULT_CATEGORIES, loadNewsgroups, parseCategoryList } from '../data/newsgroups';
-import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, TRAINERS, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model';
+import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_WORK, TRAINERS, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model';
 import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from './paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
@@ -26,6 +26,8 @@ Options:
   --epochs <n>            passes over the data (softmax-sgd; default ${sgd.epochs}) or
                           gradient steps (ml-logistic-regression; default ${dense.epochs})
   --learning-rate <x>     initial step size (default ${sgd.learningRate} / ${dense.learningRate})
+  --refine-iterations <n> L-BFGS iterations after SGD (softmax-sgd; default ${REFINE_ITERATIONS} when
+                          non-zeros × classes ≤ ${REFINE_MAX_WORK.toExponential()}, else 0; 0 turns it off)
   --max-features <n>      features kept by chi² (ml-logistic-regression; default ${dense.maxFeatures})
   --seed <n>              seed for the document order (default ${DEFAULT_SEED})
   --out <file>            model file to write (default: ${DEFAULT_MODEL_PATH} in model-service/)
@@ -38,7 +40,7 @@ export interface TrainArgs {
   readonly data?: string;
   readonly categories: string[];
   readonly trainer: TrainerName;
-  readonly hyper: { c?: number; epochs?: number; learningRate?: number; maxFeatures?: number; seed?: number };
+  readonly hyper: { c?: number; epochs?: number; learningRate?: number; maxFeatures?: number; refineIterations?: number; seed?: number };
   readonly out: string;
 }
 
@@ -52,6 +54,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     epochs: { type: 'string' },
     'learning-rate': { type: 'string' },
     'max-features': { type: 'string' },
+    'refine-iterations': { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
@@ -72,9 +75,11 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     epochs: numberFlag('epochs', flags.epochs, { integer: true, min: 1 }),
     learningRate: numberFlag('learning-rate', flags['learning-rate'], { min: 0, exclusiveMin: true }),
     maxFeatures: numberFlag('max-features', flags['max-features'], { integer: true, min: 1 }),
+    refineIterations: numberFlag('refine-iterations', flags['refine-iterations'], { integer: true, min: 0 }),
     seed: numberFlag('seed', flags.seed, { integer: true, min: 0 }),
   };
   if (trainer === 'ml-logistic-regression' && hyper.c !== undefined) throw new UsageError('--c applies to the softmax-sgd trainer only');
+  if (trainer === 'ml-logistic-regression' && hyper.refineIterations !== undefined) throw new UsageError('--refine-iterations applies to the softmax-sgd trainer only');
   if (trainer === 'softmax-sgd' && hyper.maxFeatures !== undefined) throw new UsageError('--max-features applies to the ml-logistic-regression trainer only');
   return { help: flags.help ?? false, json: flags.json ?? false, data: flags.data, categories, trainer, hyper, out: resolveModelPath(flags.out) };
 }

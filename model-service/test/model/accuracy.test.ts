@@ -11,10 +11,10 @@ const archive = process.env.NEWSGROUPS_DATA ?? resolve(__dirname, '../../../../s
 
 /**
  * The issue's target is 0.966 (scikit-learn's SGD reference). The default
- * trainer measures 0.9635 with seed 42 (0.962-0.967 across seeds, see
- * docs/classifier.md), so this floor guards against regressions at 0.96 and
- * the gap to the target is reported rather than hidden by a seed picked on
- * the test split.
+ * trainer measures 0.9654 (seed 42); scikit-learn's own SGD gives 0.961-0.965
+ * over 10 seeds (see docs/classifier.md). So this floor guards against
+ * regressions at 0.96, and the gap to the target is reported rather than
+ * hidden by a seed or setting picked on the test split.
  */
 const ACCURACY_FLOOR = 0.96;
 
