@@ -122,13 +122,35 @@ function defaultWarn(message: string): void {
   process.stdout.write(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: message })}\n`);
 }
 
-function diagToWarn(warn: (message: string) => void): DiagLogger {
-  const format = (message: string, args: unknown[]): string =>
-    `opentelemetry: ${[message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ')}`;
+/** At most one SDK warning of a kind per this many ms (a down backend fails every export). */
+const DIAG_WARN_INTERVAL_MS = 10_000;
+
+/**
+ * Routes the SDK's own warnings and errors (export failures, dropped spans) to
+ * `warn`, rate-limited per kind: while a backend is down or slow the SDK reports
+ * every failed export and every queue overflow, which would flood the log.
+ */
+export function diagToWarn(warn: (message: string) => void, now: () => number = Date.now): DiagLogger {
+  const lastByKind = new Map<string, { at: number; suppressed: number }>();
+  const report = (message: string, args: unknown[]): void => {
+    const text = [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ');
+    const kind = message.replace(/\d+/g, 'N').slice(0, 80);
+    const last = lastByKind.get(kind);
+    const time = now();
+    if (last !== undefined && time - last.at < DIAG_WARN_INTERVAL_MS) {
+      last.suppressed += 1;
+      return;
+    }
+    const suffix = last !== undefined && last.suppressed > 0
+      ? ` (${last.suppressed} similar messages suppressed in the last ${Math.round((time - last.at) / 1000)} s)`
+      : '';
+    lastByKind.set(kind, { at: time, suppressed: 0 });
+    warn(`opentelemetry: ${text}${suffix}`);
+  };
   const ignore = (): void => undefined;
   return {
-    error: (message, ...args) => warn(format(message, args)),
-    warn: (message, ...args) => warn(format(message, args)),
+    error: (message, ...args) => report(message, args),
+    warn: (message, ...args) => report(message, args),
     info: ignore,
     debug: ignore,
     verbose: ignore,

@@ -5,7 +5,7 @@
 import { trace } from '@opentelemetry/api';
 import { startOtlpSink, OtlpSink, ReceivedSpan } from '../../bench/otlp-sink';
 import { MODEL_ATTRIBUTES } from '../../src/inference/classify-document';
-import { setupTracing, TracingHandle } from '../../src/tracing/setup';
+import { diagToWarn, setupTracing, TracingHandle } from '../../src/tracing/setup';
 import { buildTestApp, TestApp } from '../support/app';
 
 const REMOTE_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -117,5 +117,25 @@ describe('request spans exported over OTLP/HTTP', () => {
     expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
     span.end();
     return handle.shutdown();
+  });
+});
+
+describe('SDK warnings', () => {
+  it('are rate-limited per kind, with a count of what was suppressed', () => {
+    const lines: string[] = [];
+    let clock = 0;
+    const logger = diagToWarn((m) => lines.push(m), () => clock);
+    for (let i = 0; i < 100; i += 1) {
+      logger.warn(`Dropped ${i} spans because maxQueueSize reached`);
+      clock += 50;
+    }
+    logger.error('export failed', new Error('ECONNREFUSED'));
+    clock += 10_000;
+    logger.warn('Dropped 7 spans because maxQueueSize reached');
+    expect(lines).toEqual([
+      'opentelemetry: Dropped 0 spans because maxQueueSize reached',
+      'opentelemetry: export failed ECONNREFUSED',
+      'opentelemetry: Dropped 7 spans because maxQueueSize reached (99 similar messages suppressed in the last 15 s)',
+    ]);
   });
 });
