@@ -59,7 +59,6 @@ export function trainMlLogisticRegression(
   rows.forEach((row, i) => {
     for (let j = 0; j < row.indices.length; j++) dense.set(i, row.indices[j], row.values[j]);
   });
-  const y = Matrix.columnVector(Array.from(labels));
   const weights = new Float64Array(termCount * classCount);
   // Train the package's one-vs-rest models one class at a time (what its
   // train() does internally) so progress can be reported per class.
@@ -73,6 +72,5 @@ export function trainMlLogisticRegression(
     for (let t = 0; t < termCount; t++) weights[t * classCount + c] = -w.get(0, t);
     options.onEpoch?.(c + 1, classCount);
   }
-  void y;
   return { weights, intercepts: new Float64Array(classCount) };
 }
