@@ -122,6 +122,17 @@ function defaultWarn(message: string): void {
   process.stdout.write(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: message })}\n`);
 }
 
+/** The SDK logs some errors as JSON-serialised Error objects; keep their message, not the stack. */
+function errorMessageOf(message: string): string {
+  if (!message.startsWith('{')) return message;
+  try {
+    const parsed = JSON.parse(message) as { message?: unknown };
+    return typeof parsed.message === 'string' ? `export failed: ${parsed.message}` : message;
+  } catch {
+    return message;
+  }
+}
+
 /** At most one SDK warning of a kind per this many ms (a down backend fails every export). */
 const DIAG_WARN_INTERVAL_MS = 10_000;
 
@@ -132,7 +143,8 @@ const DIAG_WARN_INTERVAL_MS = 10_000;
  */
 export function diagToWarn(warn: (message: string) => void, now: () => number = Date.now): DiagLogger {
   const lastByKind = new Map<string, { at: number; suppressed: number }>();
-  const report = (message: string, args: unknown[]): void => {
+  const report = (raw: string, args: unknown[]): void => {
+    const message = errorMessageOf(raw);
     const text = [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ');
     const kind = message.replace(/\d+/g, 'N').slice(0, 80);
     const last = lastByKind.get(kind);
