@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Attributes, Context, ROOT_CONTEXT, Span, trace, Tracer } from '@opentelemetry/api';
+import { Attributes, Context, ROOT_CONTEXT, Span, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
 import { InferenceStage } from '../metrics/catalogue';
 import { ServiceMetrics } from '../metrics/registry';
 import { Prediction, TextClassifier } from '../model/classifier';
@@ -35,35 +35,27 @@ export function classifyDocument(
   tracer: Tracer,
   requestSpan: Span | undefined,
 ): Prediction {
-  const traced = requestSpan !== undefined && requestSpan.isRecording();
-  let parent: Context = ROOT_CONTEXT;
-  let preprocess: Span | undefined;
-  let stageSpan: Span | undefined;
-  if (traced) {
-    parent = trace.setSpan(ROOT_CONTEXT, requestSpan);
-    preprocess = tracer.startSpan('preprocess', undefined, parent);
-    stageSpan = tracer.startSpan('tokenize', undefined, trace.setSpan(ROOT_CONTEXT, preprocess));
-  }
+  if (requestSpan === undefined || !requestSpan.isRecording()) return classifyUntraced(classifier, text, metrics);
 
-  const t0 = performance.now();
-  const doc = classifier.tokenize(text);
-  const t1 = performance.now();
-  if (traced) {
-    stageSpan!.end();
-    stageSpan = tracer.startSpan('tfidf', undefined, trace.setSpan(ROOT_CONTEXT, preprocess!));
-  }
-  const t2 = performance.now();
-  const vector = classifier.tfidf(doc);
-  const t3 = performance.now();
-  if (traced) {
-    stageSpan!.end();
-    preprocess!.end();
-    stageSpan = tracer.startSpan('predict', undefined, parent);
-  }
-  const t4 = performance.now();
-  const prediction = classifier.predictVector(vector, doc);
-  const t5 = performance.now();
-  if (traced) {
+  const parent: Context = trace.setSpan(ROOT_CONTEXT, requestSpan);
+  const preprocess = tracer.startSpan('preprocess', undefined, parent);
+  const preprocessContext = trace.setSpan(ROOT_CONTEXT, preprocess);
+  let stage: Span = tracer.startSpan('tokenize', undefined, preprocessContext);
+  try {
+    const t0 = performance.now();
+    const doc = classifier.tokenize(text);
+    const t1 = performance.now();
+    stage.end();
+    stage = tracer.startSpan('tfidf', undefined, preprocessContext);
+    const t2 = performance.now();
+    const vector = classifier.tfidf(doc);
+    const t3 = performance.now();
+    stage.end();
+    preprocess.end();
+    stage = tracer.startSpan('predict', undefined, parent);
+    const t4 = performance.now();
+    const prediction = classifier.predictVector(vector, doc);
+    const t5 = performance.now();
     const attributes: Attributes = {
       [MODEL_ATTRIBUTES.version]: classifier.version,
       [MODEL_ATTRIBUTES.predictedClass]: prediction.label,
@@ -71,14 +63,40 @@ export function classifyDocument(
       [MODEL_ATTRIBUTES.tokenCount]: prediction.tokenCount,
       [MODEL_ATTRIBUTES.outOfVocabularyCount]: prediction.outOfVocabularyCount,
     };
-    stageSpan!.setAttributes(attributes);
-    stageSpan!.end();
+    stage.setAttributes(attributes);
+    stage.end();
+    record(metrics, prediction, t1 - t0, t3 - t2, t5 - t4);
+    return prediction;
+  } catch (err) {
+    // A classifier failure is a bug (answered 500): record it on the spans still open.
+    for (const open of [stage, preprocess]) {
+      if (open.isRecording()) {
+        open.recordException(err as Error);
+        open.setStatus({ code: SpanStatusCode.ERROR });
+        open.end();
+      }
+    }
+    throw err;
   }
+}
 
+function classifyUntraced(classifier: TextClassifier, text: string, metrics: ServiceMetrics): Prediction {
+  const t0 = performance.now();
+  const doc = classifier.tokenize(text);
+  const t1 = performance.now();
+  const vector = classifier.tfidf(doc);
+  const t2 = performance.now();
+  const prediction = classifier.predictVector(vector, doc);
+  const t3 = performance.now();
+  record(metrics, prediction, t1 - t0, t2 - t1, t3 - t2);
+  return prediction;
+}
+
+function record(metrics: ServiceMetrics, prediction: Prediction, tokenizeMs: number, tfidfMs: number, predictMs: number): void {
   const stageSeconds: Record<InferenceStage, number> = {
-    tokenize: (t1 - t0) / 1000,
-    tfidf: (t3 - t2) / 1000,
-    predict: (t5 - t4) / 1000,
+    tokenize: tokenizeMs / 1000,
+    tfidf: tfidfMs / 1000,
+    predict: predictMs / 1000,
   };
   metrics.observeInference({
     stageSeconds,
@@ -87,5 +105,4 @@ export function classifyDocument(
     tokenCount: prediction.tokenCount,
     outOfVocabularyCount: prediction.outOfVocabularyCount,
   });
-  return prediction;
 }

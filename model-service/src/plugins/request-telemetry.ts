@@ -22,7 +22,8 @@ import { ServiceMetrics } from '../metrics/registry';
  */
 
 const kRequestSpan = Symbol('model-service.requestSpan');
-type RawWithSpan = IncomingMessage & { [kRequestSpan]?: Span };
+const kRequestDone = Symbol('model-service.requestDone');
+type RawWithSpan = IncomingMessage & { [kRequestSpan]?: Span; [kRequestDone]?: boolean };
 
 /** The server span of a request, if the request is being traced. */
 export function requestSpan(request: FastifyRequest): Span | undefined {
@@ -87,7 +88,26 @@ export function registerRequestTelemetry(app: FastifyInstance, options: RequestT
     done();
   });
 
+  // A client that disconnects before its answer gets no onResponse: close the
+  // books here instead, so the in-flight gauge cannot drift and the span ends.
+  app.addHook('onRequestAbort', (request, done) => {
+    const raw = request.raw as RawWithSpan;
+    if (raw[kRequestDone] === true) return done();
+    raw[kRequestDone] = true;
+    inFlight.dec();
+    const span = requestSpan(request);
+    if (span !== undefined) {
+      span.setAttribute('http.request.aborted', true);
+      span.end();
+    }
+    request.log.info({ method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE }, 'client disconnected before the response');
+    done();
+  });
+
   app.addHook('onResponse', (request, reply, done) => {
+    const raw = request.raw as RawWithSpan;
+    if (raw[kRequestDone] === true) return done();
+    raw[kRequestDone] = true;
     inFlight.dec();
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const method = request.method;
