@@ -210,7 +210,7 @@ function runWrk(url: string, script: string, docs: string, connections: number, 
     }, 1000);
     child.on('exit', (code) => {
       clearInterval(ticker);
-      process.stderr.write('\r');
+      process.stderr.write(`\r${' '.repeat(20)}\r`);
       if (code !== 0) return reject(new Error(`wrk failed (${code}):\n${out}`));
       try {
         resolvePromise(parseWrk(out));
