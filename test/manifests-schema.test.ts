@@ -1,63 +1,109 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { manifests, SynthResult, synthToFiles, values } from './helpers/synth';
+import { kubernetesSchemaProblems, SERVED_BY_KUBERNETES_1_27 } from './helpers/kubernetes-schema';
 
-// kubernetes-models is ESM-only, which Jest's CommonJS runtime cannot load, so the validation
-// runs in a child node process (scripts/validate-manifests.mjs, also usable by hand).
-const VALIDATOR = path.resolve(__dirname, '..', 'scripts', 'validate-manifests.mjs');
+const DIST = path.resolve(__dirname, '..', 'dist');
 
-function validate(yamlText: string): { status: number | null; stdout: string; stderr: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifests-'));
-  const file = path.join(dir, 'input.yaml');
-  fs.writeFileSync(file, yamlText);
-  const run = spawnSync(process.execPath, [VALIDATOR, file], { encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+/** Every Kubernetes object in the committed dist/ (what users `kubectl apply`). */
+function committedManifests(): { where: string; object: unknown }[] {
+  return fs
+    .readdirSync(DIST)
+    .filter((file) => file.endsWith('.k8s.yaml'))
+    .flatMap((file) =>
+      parseAllDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((doc, i) => ({
+        where: `dist/${file}#${i}`,
+        object: doc.toJS(),
+      })),
+    );
 }
 
-describe('Kubernetes schema validation', () => {
+/** A minimal Pod around Kubernetes fragments the Helm values hand to a chart's pod template. */
+function podWith(container: Record<string, unknown>): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'values-fragment' },
+    spec: { containers: [{ name: 'c', image: 'busybox', ...container }] },
+  };
+}
+
+describe('Kubernetes 1.27 schema validation', () => {
   let result: SynthResult;
   beforeAll(() => {
     result = synthToFiles();
   });
 
-  test('every synthesized manifest is valid', () => {
-    const text = result.files['observability.k8s.yaml'];
-    const run = validate(text);
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`${manifests(result).length} manifests valid`);
+  test('the served-kind list really is Kubernetes 1.27 (sanity check of the source)', () => {
+    expect(SERVED_BY_KUBERNETES_1_27.has('apps/v1 Deployment')).toBe(true);
+    expect(SERVED_BY_KUBERNETES_1_27.has('flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema')).toBe(true); // new in 1.26
+    expect(SERVED_BY_KUBERNETES_1_27.has('policy/v1beta1 PodDisruptionBudget')).toBe(false); // removed in 1.25
+    expect(SERVED_BY_KUBERNETES_1_27.has('storage.k8s.io/v1beta1 CSIStorageCapacity')).toBe(false); // removed in 1.27
   });
 
-  test('the Kubernetes fragments inside the Helm values (secretKeyRef env) are valid container env', () => {
+  test('every synthesized manifest is valid', () => {
+    const all = manifests(result);
+    expect(all.length).toBeGreaterThan(5);
+    expect(all.flatMap((m) => kubernetesSchemaProblems(m))).toEqual([]);
+  });
+
+  test('every manifest committed in dist/ is valid', () => {
+    const committed = committedManifests();
+    expect(committed.length).toBeGreaterThan(5);
+    expect(committed.flatMap(({ where, object }) => kubernetesSchemaProblems(object).map((p) => `${where}: ${p}`))).toEqual([]);
+  });
+
+  test('the Kubernetes fragments inside the Helm values are valid pod/container fields', () => {
     const loki = values(result, 'loki');
     const tempo = values(result, 'tempo');
-    const pod = (env: unknown) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'env-check' },
-      spec: { containers: [{ name: 'c', image: 'busybox', env }] },
-    });
-    const docs = [loki.write.extraEnv, loki.read.extraEnv, tempo.tempo.extraEnv].map((env) => stringify(pod(env)));
-    const run = validate(docs.join('---\n'));
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
+    const fragments = [
+      podWith({ env: loki.write.extraEnv }),
+      podWith({ env: loki.read.extraEnv }),
+      podWith({ env: tempo.tempo.extraEnv }),
+    ];
+    expect(fragments.flatMap((pod) => kubernetesSchemaProblems(pod))).toEqual([]);
   });
 
   test('a deliberately broken manifest is rejected, naming the bad field', () => {
     const deployment = manifests(result).find((m) => m.kind === 'Deployment');
     const broken = JSON.parse(JSON.stringify(deployment));
     broken.spec.template.spec.containers[0].ports[0].containerPort = 'three thousand and ten';
-    const run = validate(stringify(broken));
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('containers/0/ports/0/containerPort must be integer');
+    const problems = kubernetesSchemaProblems(broken);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('containers/0/ports/0/containerPort must be integer');
   });
 
-  test('an unknown kind is rejected', () => {
-    const run = validate(stringify({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } }));
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('unknown kind apps/v1/Deploymnet');
+  test('a misspelt field is rejected, as a 1.27 API server with strict field validation does', () => {
+    const deployment = manifests(result).find((m) => m.kind === 'Deployment');
+    const broken = JSON.parse(JSON.stringify(deployment));
+    broken.spec.replcas = 2;
+    broken.spec.template.spec.containers[0].securityContext.readOnlyRootFS = true;
+    expect(kubernetesSchemaProblems(broken).sort()).toEqual([
+      expect.stringContaining('data/spec/replcas is not a field'),
+      expect.stringContaining('data/spec/template/spec/containers/0/securityContext/readOnlyRootFS is not a field'),
+    ]);
+  });
+
+  test('an unknown kind fails instead of being skipped', () => {
+    expect(kubernetesSchemaProblems({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } })).toEqual([
+      expect.stringContaining('unknown kind'),
+    ]);
+    expect(kubernetesSchemaProblems({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'x' } })).toEqual([
+      expect.stringContaining('unknown kind'),
+    ]);
+  });
+
+  test('an API version Kubernetes 1.27 no longer serves is rejected', () => {
+    const pdb = manifests(result).find((m) => m.kind === 'PodDisruptionBudget');
+    expect(kubernetesSchemaProblems({ ...pdb, apiVersion: 'policy/v1beta1' })).toEqual([
+      expect.stringContaining('Kubernetes 1.27 serves no PodDisruptionBudget in policy/v1beta1'),
+    ]);
+  });
+
+  test('a field added after 1.27 is rejected (sidecar restartPolicy on a container, 1.28)', () => {
+    expect(kubernetesSchemaProblems(podWith({ restartPolicy: 'Always' }))).toEqual([
+      expect.stringContaining('containers/0/restartPolicy is not a field'),
+    ]);
   });
 });
