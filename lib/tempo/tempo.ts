@@ -15,6 +15,13 @@ export interface TempoProps {
   readonly chart?: ChartRef;
 }
 
+// The chart's Service (`tempo.fullname`) exposes both OTLP receivers, so the model service and
+// Grafana talk to it directly; no Service of ours is needed. Checked in grafana/helm-charts
+// charts/tempo/templates/service.yaml: the Tempo 2.0-era template lists `grpc-tempo-otlp` 4317 and
+// `tempo-otlp-http` 4318 (targetPorts 4317/4318) next to `tempo-prom-metrics` 3100; later templates
+// (_ports.tpl) derive those two ports from `tempo.receivers.otlp.protocols.{grpc,http}.endpoint`,
+// which renderValues() sets explicitly. The API port moved from 3100 to 3200 only in 2025
+// (grafana/helm-charts#3745), long after 1.0.0.
 export const OTLP_GRPC_PORT = 4317;
 export const OTLP_HTTP_PORT = 4318;
 /** Tempo's HTTP API port (`tempo.server.http_listen_port` default), where Grafana queries traces. */
