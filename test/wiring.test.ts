@@ -108,8 +108,21 @@ describe('cross-references are derived from the constructs (default names)', () 
     expect([loki.write.replicas, loki.read.replicas, loki.gateway.replicas]).toEqual([1, 1, 1]);
   });
 
-  test('MinIO console on NodePort 30001', () => {
-    expect(values(result, 'minio').service).toEqual({ type: 'NodePort', nodePorts: { console: '30001' } });
+  test('MinIO console on NodePort 30001; the S3 API stays inside the cluster', () => {
+    // The chart's single Service carries both ports: it must not be a NodePort, or the S3 API
+    // (root credentials) would be published on every node too.
+    expect(values(result, 'minio').service).toEqual({ type: 'ClusterIP' });
+    const console = findManifest(result, 'Service', 'minio-console-nodeport') as unknown as {
+      metadata: { namespace: string };
+      spec: { type: string; selector: Record<string, string>; ports: Record<string, unknown>[] };
+    };
+    expect(console.metadata.namespace).toBe(NS);
+    expect(console.spec.type).toBe('NodePort');
+    expect(console.spec.ports).toEqual([
+      { name: 'minio-console', protocol: 'TCP', port: 9001, targetPort: 'minio-console', nodePort: 30001 },
+    ]);
+    // bitnami common.labels.matchLabels of the release's pods.
+    expect(console.spec.selector).toEqual({ 'app.kubernetes.io/name': 'minio', 'app.kubernetes.io/instance': 'minio' });
   });
 
   test('install order: MinIO before Loki and Tempo, Loki before Promtail (helmfile needs and install.sh)', () => {
@@ -161,6 +174,7 @@ describe('renaming the namespace and every release in one place', () => {
     const derivedNames = [
       old.minio.serviceName,
       old.minio.credentialsSecretName,
+      old.minio.consoleService.name,
       old.loki.readServiceName,
       old.loki.gatewayServiceName,
       ...Object.values(old.loki.buckets),
@@ -213,5 +227,11 @@ describe('renaming the namespace and every release in one place', () => {
     ]);
     const config = findManifest(after, 'ConfigMap', 'model-service-config') as unknown as { data: Record<string, string> };
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://tracestore-tempo.obs-renamed.svc:4318');
+    const console = findManifest(after, 'Service', 's3store-minio-console-nodeport') as unknown as {
+      metadata: { namespace: string };
+      spec: { selector: Record<string, string> };
+    };
+    expect(console.metadata.namespace).toBe('obs-renamed');
+    expect(console.spec.selector['app.kubernetes.io/instance']).toBe('s3store');
   });
 });

@@ -1,6 +1,8 @@
+import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { MinioValues } from '../../imports/helm-values/minio';
 import { HelmRelease } from '../helm/helm-release';
+import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { chartFullname, serviceHost } from '../shared/naming';
 import { validateNodePort, validateResourceName } from '../shared/validation';
 import { CHARTS, ChartRef } from '../shared/versions';
@@ -31,6 +33,10 @@ export class Minio extends HelmRelease<MinioValues> {
   public readonly consoleNodePort: number;
   /** The chart's API port (`service.ports.api` default). */
   public readonly apiPort = 9000;
+  /** The chart's console port (`service.ports.console` / `containerPorts.console` defaults). */
+  public readonly consolePort = 9001;
+  /** Our NodePort Service for the console (see the constructor). */
+  public readonly consoleService: k8s.KubeService;
   private readonly buckets: string[] = [];
 
   constructor(scope: Construct, id: string, props: MinioProps) {
@@ -44,6 +50,36 @@ export class Minio extends HelmRelease<MinioValues> {
     this.addGeneratedSecret({
       name: this.credentialsSecretName,
       keys: { 'root-user': { random: true }, 'root-password': { random: true } },
+    });
+    // bitnami/minio 12.1.8 has ONE Service for both ports and `service.type` applies to both, so
+    // a NodePort console would also publish the S3 API (root credentials) on every node. The
+    // chart's Service stays ClusterIP (the API is for Loki and Tempo only) and this Service of
+    // ours publishes the console alone. The selector is the chart's `common.labels.matchLabels`
+    // (name = chart name, instance = release); `minio-console` is the chart's container port name.
+    this.consoleService = new k8s.KubeService(this, 'console', {
+      metadata: {
+        name: `${this.serviceName}-console-nodeport`,
+        namespace: this.namespace,
+        labels: recommendedLabels({
+          name: this.chart.chart,
+          instance: this.releaseName,
+          version: this.chart.version,
+          component: 'console',
+        }),
+      },
+      spec: {
+        type: 'NodePort',
+        selector: selectorLabels({ name: this.chart.chart, instance: this.releaseName }),
+        ports: [
+          {
+            name: 'minio-console',
+            protocol: 'TCP',
+            port: this.consolePort,
+            targetPort: k8s.IntOrString.fromString('minio-console'),
+            nodePort: this.consoleNodePort,
+          },
+        ],
+      },
     });
   }
 
@@ -78,11 +114,8 @@ export class Minio extends HelmRelease<MinioValues> {
     return {
       mode: 'standalone',
       auth: { existingSecret: this.credentialsSecretName },
-      service: {
-        type: 'NodePort',
-        // Only the console is for people; the API port gets a cluster-assigned NodePort.
-        nodePorts: { console: String(this.consoleNodePort) },
-      },
+      // In-cluster only: the console is published by our own NodePort Service (constructor).
+      service: { type: 'ClusterIP' },
       provisioning: {
         enabled: true,
         buckets: this.buckets.map((name) => ({ name })),

@@ -11,7 +11,7 @@
  * Prints req/s, p50/p99, the ratios and the server's RSS after each run.
  *
  * Options: --model <file> (default: train one), --duration <s> (15), --warmup <s> (3),
- *          --connections <n> (16), --only a,b,c
+ *          --connections <n> (16), --only a,b,c, --rounds <n> (1; >1 interleaves and reports medians)
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
@@ -47,6 +47,14 @@ interface Row extends WrkResult {
   readonly scenario: Scenario;
   readonly rssMb: number;
   readonly note: string;
+  /** req/s of every round (set on the median row). */
+  readonly allRequestsPerSecond: number[];
+}
+
+/** The round with the median throughput, carrying every round's req/s. */
+function median(rows: Row[]): Row {
+  const sorted = [...rows].sort((x, y) => x.requestsPerSecond - y.requestsPerSecond);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], allRequestsPerSecond: rows.map((r) => r.requestsPerSecond) };
 }
 
 // wrk picks a random test document per request from a length-prefixed file.
@@ -80,11 +88,13 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
       only: { type: 'string', default: 'a,b,c' },
+      rounds: { type: 'string', default: '1' },
     },
   });
   const duration = positiveInt(values.duration!, '--duration');
   const warmup = positiveInt(values.warmup!, '--warmup', true);
   const connections = positiveInt(values.connections!, '--connections');
+  const rounds = positiveInt(values.rounds!, '--rounds');
   if (!existsSync(WRK)) throw new Error(`${WRK} not found: install it with \`apt-get install wrk\``);
   if (!existsSync('/usr/bin/taskset')) throw new Error('taskset not found: install util-linux');
   // This process runs the OTLP sink: keep it off the server's core.
@@ -115,38 +125,51 @@ async function main(): Promise<void> {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' },
     },
   ];
-  const wanted = new Set(values.only!.split(','));
-  const rows: Row[] = [];
-  for (const scenario of all.filter((s) => wanted.has(s.id))) {
-    const port = 3100 + rows.length;
-    const logFile = join(dir, `server-${scenario.id}.log`);
+  let port = 3100;
+  const measureScenario = async (scenario: Scenario, label: string): Promise<Row> => {
+    port += 1;
+    const logFile = join(dir, `server-${scenario.id}-${port}.log`);
     const spansBefore = sink.spanCount();
     const server = await startServer(scenario, port, logFile);
     try {
       const url = `http://127.0.0.1:${port}/`;
+      let warmupRequests = 0;
       if (warmup > 0) {
-        log(`(${scenario.id}) ${scenario.title}: warming up ${warmup} s ...`);
-        await runWrk(url, scriptFile, docsFile, connections, warmup);
+        log(`${label}: warming up ${warmup} s ...`);
+        warmupRequests = (await runWrk(url, scriptFile, docsFile, connections, warmup)).requests;
       }
-      log(`(${scenario.id}) ${scenario.title}: measuring ${duration} s ...`);
+      log(`${label}: measuring ${duration} s ...`);
       const result = await runWrk(url, scriptFile, docsFile, connections, duration);
       const rssMb = readRssMb(server.pid!);
       await stopServer(server);
       let note = '';
       if (scenario.id === 'c') {
-        // Let the last batch arrive, then check every request was traced and logged.
+        // Let the last batch arrive, then check every request (warm-up included) was traced and logged.
         await new Promise((r) => setTimeout(r, 1_500));
         const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.includes('"route":"/predict"')).length;
-        note = `${sink.spanCount() - spansBefore} spans exported, ${lines} request log lines`;
+        const total = warmupRequests + result.requests;
+        note = `${total} requests: ${sink.spanCount() - spansBefore} spans exported, ${lines} request log lines`;
       }
-      rows.push({ ...result, scenario, rssMb, note });
+      return { ...result, scenario, rssMb, note, allRequestsPerSecond: [] };
     } finally {
       await stopServer(server);
     }
+  };
+  const wanted = new Set(values.only!.split(','));
+  const scenarios = all.filter((s) => wanted.has(s.id));
+  // Rounds interleave the scenarios (a b c a b c ...) so a burst of outside
+  // load hits them alike; each scenario reports its median round.
+  const byScenario = new Map<string, Row[]>(scenarios.map((s) => [s.id, []]));
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const scenario of scenarios) {
+      const label = `(${scenario.id}) ${scenario.title}${rounds > 1 ? `, round ${round}/${rounds}` : ''}`;
+      byScenario.get(scenario.id)!.push(await measureScenario(scenario, label));
+    }
   }
+  const rows = scenarios.map((s) => median(byScenario.get(s.id)!));
   await sink.close();
   await rm(dir, { recursive: true, force: true });
-  printTable(rows, connections, duration);
+  printTable(rows, connections, duration, rounds);
 }
 
 function positiveInt(raw: string, flag: string, allowZero = false): number {
@@ -241,12 +264,13 @@ export function parseWrk(out: string): WrkResult {
   };
 }
 
-function printTable(rows: Row[], connections: number, duration: number): void {
+function printTable(rows: Row[], connections: number, duration: number, rounds: number): void {
   const a = rows.find((r) => r.scenario.id === 'a');
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'x (a)', 'non-2xx', 'RSS MB', 'notes'];
+  const header = ['scenario', 'req/s', ...(rounds > 1 ? ['rounds req/s'] : []), 'p50 ms', 'p99 ms', 'x (a)', 'non-2xx', 'RSS MB', 'notes'];
   const body = rows.map((r) => [
     `(${r.scenario.id}) ${r.scenario.title}`,
     r.requestsPerSecond.toFixed(0),
+    ...(rounds > 1 ? [r.allRequestsPerSecond.map((v) => v.toFixed(0)).join(' ')] : []),
     r.p50Ms.toFixed(2),
     r.p99Ms.toFixed(2),
     a ? (r.requestsPerSecond / a.requestsPerSecond).toFixed(2) : '-',
@@ -256,7 +280,8 @@ function printTable(rows: Row[], connections: number, duration: number): void {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log(`\nPOST /predict, ${connections} connections, ${duration} s per scenario, server on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}\n`);
+  console.log(`\nPOST /predict, ${connections} connections, ${duration} s per scenario${rounds > 1 ? ` and round (median of ${rounds} interleaved rounds shown)` : ''}, `
+    + `server on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}\n`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of body) console.log(line(row));
