@@ -5,15 +5,19 @@ set -euo pipefail
 
 random_value() { LC_ALL=C tr -dc "A-Za-z0-9" </dev/urandom | head -c 32; }
 
+# ensure_secret <namespace> <name>, with the key=value lines on stdin (printf is a shell builtin,
+# so the values never appear in any process's arguments).
 ensure_secret() {
-  local namespace="$1" name="$2"; shift 2
-  if kubectl --namespace "$namespace" get secret "$name" >/dev/null 2>&1; then
+  local namespace="$1" name="$2"
+  if kubectl --namespace "$namespace" get secret "$name" </dev/null >/dev/null 2>&1; then
     echo "secret $namespace/$name exists: keeping it"
+    cat >/dev/null
     return
   fi
-  kubectl --namespace "$namespace" create secret generic "$name" "$@" --dry-run=client -o yaml | kubectl apply -f -
+  kubectl --namespace "$namespace" create secret generic "$name" --from-env-file=/dev/stdin --dry-run=client -o yaml \
+    | kubectl apply -f -
 }
 
 kubectl create namespace technical-observability-for-ml --dry-run=client -o yaml | kubectl apply -f -
-ensure_secret technical-observability-for-ml minio-root-credentials --from-literal=root-user="$(random_value)" --from-literal=root-password="$(random_value)"
-ensure_secret technical-observability-for-ml grafana-admin --from-literal=admin-user=admin --from-literal=admin-password="$(random_value)"
+printf '%s=%s\n%s=%s\n' root-user "$(random_value)" root-password "$(random_value)" | ensure_secret technical-observability-for-ml minio-root-credentials
+printf '%s=%s\n%s=%s\n' admin-user admin admin-password "$(random_value)" | ensure_secret technical-observability-for-ml grafana-admin

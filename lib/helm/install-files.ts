@@ -69,7 +69,9 @@ export function renderInstallScript(releases: readonly HelmRelease[]): string {
 
 /**
  * Creates each Secret only when it does not exist yet, so re-running keeps the credentials
- * the running stack already uses. Values come from /dev/urandom at install time.
+ * the running stack already uses. Values come from /dev/urandom at install time and reach
+ * kubectl on stdin (`--from-env-file=/dev/stdin`), never as command-line arguments: those are
+ * readable by every user on the machine (`ps`, /proc/<pid>/cmdline) while kubectl runs.
  */
 export function renderSecretsScript(releases: readonly HelmRelease[]): string {
   const secrets: { namespace: string; secret: GeneratedSecret }[] = releases.flatMap((r) =>
@@ -84,21 +86,25 @@ export function renderSecretsScript(releases: readonly HelmRelease[]): string {
     '',
     'random_value() { LC_ALL=C tr -dc "A-Za-z0-9" </dev/urandom | head -c 32; }',
     '',
+    '# ensure_secret <namespace> <name>, with the key=value lines on stdin (printf is a shell builtin,',
+    '# so the values never appear in any process\'s arguments).',
     'ensure_secret() {',
-    '  local namespace="$1" name="$2"; shift 2',
-    '  if kubectl --namespace "$namespace" get secret "$name" >/dev/null 2>&1; then',
+    '  local namespace="$1" name="$2"',
+    '  if kubectl --namespace "$namespace" get secret "$name" </dev/null >/dev/null 2>&1; then',
     '    echo "secret $namespace/$name exists: keeping it"',
+    '    cat >/dev/null',
     '    return',
     '  fi',
-    '  kubectl --namespace "$namespace" create secret generic "$name" "$@" --dry-run=client -o yaml | kubectl apply -f -',
+    '  kubectl --namespace "$namespace" create secret generic "$name" --from-env-file=/dev/stdin --dry-run=client -o yaml \\',
+    '    | kubectl apply -f -',
     '}',
     '',
     ...namespaces.map((ns) => `kubectl create namespace ${ns} --dry-run=client -o yaml | kubectl apply -f -`),
     ...secrets.map(({ namespace, secret }) => {
-      const literals = Object.entries(secret.keys).map(([key, fill]) =>
-        'random' in fill ? `--from-literal=${key}="$(random_value)"` : `--from-literal=${key}=${fill.fixed}`,
-      );
-      return `ensure_secret ${namespace} ${secret.name} ${literals.join(' ')}`;
+      const entries = Object.entries(secret.keys);
+      const format = entries.map(() => '%s=%s\\n').join('');
+      const args = entries.map(([key, fill]) => ('random' in fill ? `${key} "$(random_value)"` : `${key} ${fill.fixed}`));
+      return `printf '${format}' ${args.join(' ')} | ensure_secret ${namespace} ${secret.name}`;
     }),
     '',
   ];

@@ -1,0 +1,101 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { synthToFiles } from '../helpers/synth';
+import { kubernetesSchemaProblems } from '../helpers/kubernetes-schema';
+
+// Runs the generated create-secrets.sh with the real kubectl for everything that works without a
+// cluster (`create ... --dry-run=client -o yaml` builds the objects client-side). Only the two
+// calls that need an API server are stood in for by a wrapper: `get secret` (answers "absent"
+// unless listed in EXISTING_SECRETS) and `apply -f -` (records what would be applied). The
+// wrapper also logs every kubectl command line, to prove no credential is ever an argument.
+const REAL_KUBECTL = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+
+const WRAPPER = `#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$RUN_DIR/argv.log"
+case " $* " in
+  *" get secret "*)
+    for existing in \${EXISTING_SECRETS:-}; do [[ " $* " == *" $existing "* ]] && exit 0; done
+    exit 1 ;;
+  *" apply -f - "*) { cat; echo '---'; } >> "$RUN_DIR/applied.yaml"; exit 0 ;;
+esac
+exec "$REAL_KUBECTL" "$@"
+`;
+
+interface Run {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly argv: string;
+  readonly applied: Record<string, unknown>[];
+}
+
+function runScript(script: string, existingSecrets: string[] = []): Run {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'create-secrets-'));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.writeFileSync(path.join(dir, 'bin', 'kubectl'), WRAPPER, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'create-secrets.sh'), script);
+  const run = spawnSync('bash', [path.join(dir, 'create-secrets.sh')], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
+      RUN_DIR: dir,
+      REAL_KUBECTL,
+      EXISTING_SECRETS: existingSecrets.join(' '),
+      KUBECONFIG: path.join(dir, 'no-kubeconfig'),
+    },
+  });
+  const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : '');
+  const applied = parseAllDocuments(read('applied.yaml'))
+    .map((doc) => doc.toJS() as Record<string, unknown> | null)
+    .filter((doc): doc is Record<string, unknown> => doc !== null);
+  return { status: run.status, stderr: run.stderr, argv: read('argv.log'), applied };
+}
+
+const describeWithKubectl = REAL_KUBECTL ? describe : describe.skip;
+if (!REAL_KUBECTL) {
+  // .ci/run installs kubectl; a dev machine without it skips loudly rather than silently.
+  console.warn('create-secrets.sh tests SKIPPED: no kubectl on PATH (apt-get install kubernetes-client)');
+}
+
+describeWithKubectl('create-secrets.sh, run with the real kubectl (client-side)', () => {
+  let script: string;
+  beforeAll(() => {
+    script = synthToFiles().files['helm/create-secrets.sh'];
+  });
+
+  test('on a fresh cluster: the namespace and both Secrets, valid, with random 32-character values', () => {
+    const run = runScript(script);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.applied.flatMap((object) => kubernetesSchemaProblems(object))).toEqual([]);
+    const byName = Object.fromEntries(
+      run.applied.map((o) => [`${o.kind}/${(o.metadata as { name: string }).name}`, o as { data?: Record<string, string> }]),
+    );
+    expect(Object.keys(byName).sort()).toEqual([
+      'Namespace/technical-observability-for-ml',
+      'Secret/grafana-admin',
+      'Secret/minio-root-credentials',
+    ]);
+    const decode = (secret: string, key: string) => Buffer.from(byName[secret].data![key], 'base64').toString('utf8');
+    expect(decode('Secret/grafana-admin', 'admin-user')).toBe('admin');
+    const randoms = [
+      decode('Secret/grafana-admin', 'admin-password'),
+      decode('Secret/minio-root-credentials', 'root-user'),
+      decode('Secret/minio-root-credentials', 'root-password'),
+    ];
+    for (const value of randoms) expect(value).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(new Set(randoms).size).toBe(3);
+    // No credential was ever a command-line argument (visible to every user via ps while kubectl runs).
+    for (const value of randoms) expect(run.argv).not.toContain(value);
+  });
+
+  test('keeps a Secret that already exists (re-running never rotates live credentials)', () => {
+    const run = runScript(script, ['minio-root-credentials']);
+    expect(run.status).toBe(0);
+    const secrets = run.applied.filter((o) => o.kind === 'Secret').map((o) => (o.metadata as { name: string }).name);
+    expect(secrets).toEqual(['grafana-admin']);
+  });
+});
