@@ -84,6 +84,16 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail(err);
   }
+  // A bug that escapes every handler: log it with the stack, flush, and exit
+  // non-zero so the orchestrator restarts us, rather than limp on in an unknown state.
+  const crash = (err: unknown): void => {
+    server.service.logger.fatal({ err }, 'uncaught error; exiting');
+    server.service.logger.flush();
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // The bound: if draining hangs (a stuck request), exit non-zero rather than never.
