@@ -11,7 +11,7 @@ import { ModelService } from './model-service/model-service';
 import { Prometheus } from './prometheus/prometheus';
 import { Promtail } from './promtail/promtail';
 import { PART_OF } from './shared/labels';
-import { validateChartVersion, validateNamespace } from './shared/validation';
+import { validateChartVersion, validateDistinctNodePorts, validateNamespace } from './shared/validation';
 import { CHARTS, ChartRef, Component } from './shared/versions';
 import { Tempo } from './tempo/tempo';
 
@@ -114,6 +114,11 @@ export class ObservabilityStack extends Chart {
       },
     });
     this.grafana.addDashboard(this.modelService.appName, modelServiceDashboard({ appName }));
+    validateDistinctNodePorts({
+      grafanaNodePort: this.grafana.nodePort,
+      minioConsoleNodePort: this.minio.consoleNodePort,
+      'modelService.nodePort': this.modelService.nodePort,
+    });
   }
 
   /** helmfile.yaml, install.sh, create-secrets.sh and one values file per release (paths relative to the output dir). */

@@ -20,6 +20,12 @@ describe('invalid props fail synth with a clear message', () => {
     expect(build({ modelService: { nodePort: 30010.5 } })).toThrow(/model-service.nodePort: 30010.5 is not a usable NodePort/);
   });
 
+  test('two Services asking for the same NodePort', () => {
+    expect(build({ grafanaNodePort: 30010 })).toThrow(
+      'grafanaNodePort and modelService.nodePort both ask for NodePort 30010: pick a different one for each',
+    );
+  });
+
   test('a chart version that is not an exact semantic version', () => {
     expect(build({ chartVersions: { grafana: '^6.50' } })).toThrow(
       'chartVersions.grafana: "^6.50" is not an exact chart version. Give a full semantic version such as "6.50.8"',

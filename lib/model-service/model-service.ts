@@ -47,6 +47,8 @@ const CONFIG_FILE_NAME = 'config.json';
 export class ModelService extends Construct {
   public readonly appName: string;
   public readonly port = MODEL_SERVICE_PORT;
+  /** NodePort of the Service (the one port users call). */
+  public readonly nodePort: number;
   /** The container's memory limit, for the memory alert (the rules compare RSS to it). */
   public readonly memoryLimitBytes = MODEL_SERVICE_MEMORY_LIMIT_MIB * 1024 * 1024;
   public readonly service: k8s.KubeService;
@@ -64,6 +66,7 @@ export class ModelService extends Construct {
       throw new Error(`${id}.replicas: ${replicas} must be a whole number of at least 1.`);
     }
     const nodePort = validateNodePort(`${id}.nodePort`, props.nodePort ?? 30010);
+    this.nodePort = nodePort;
     validatePort(`${id}.port`, this.port);
     const namespace = props.namespace;
     const labels = recommendedLabels({ name: this.appName, instance: this.appName, version, component: 'inference' });

@@ -52,6 +52,18 @@ export function validateNodePort(prop: string, value: number): number {
   return value;
 }
 
+/** NodePorts are cluster-wide: two Services asking for the same one fail at install time. */
+export function validateDistinctNodePorts(nodePorts: Readonly<Record<string, number>>): void {
+  const byPort = new Map<number, string[]>();
+  for (const [prop, port] of Object.entries(nodePorts)) byPort.set(port, [...(byPort.get(port) ?? []), prop]);
+  for (const [port, props] of byPort) {
+    if (props.length > 1) {
+      const who = props.length === 2 ? 'both' : 'all';
+      throw new Error(`${props.join(' and ')} ${who} ask for NodePort ${port}: pick a different one for each (a NodePort is allocated once per cluster).`);
+    }
+  }
+}
+
 export function validatePort(prop: string, value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     throw new Error(`${prop}: ${value} is not a TCP port. Pick an integer from 1 to 65535.`);
