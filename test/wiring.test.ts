@@ -76,8 +76,8 @@ describe('cross-references are derived from the constructs (default names)', () 
     expect(grafana.dashboardProviders['dashboardproviders.yaml'].providers[0].options.path).toBe('/var/lib/grafana/dashboards/default');
     expect(grafana.admin.existingSecret).toBe('grafana-admin');
     expect(grafana.service).toEqual({ type: 'NodePort', nodePort: 30000 });
-    expect(result.files['helm/create-secrets.sh']).toContain('ensure_secret technical-observability-for-ml grafana-admin ');
-    expect(result.files['helm/create-secrets.sh']).toContain('ensure_secret technical-observability-for-ml minio-root-credentials ');
+    expect(result.files['helm/create-secrets.sh']).toMatch(/\| ensure_secret technical-observability-for-ml grafana-admin$/m);
+    expect(result.files['helm/create-secrets.sh']).toMatch(/\| ensure_secret technical-observability-for-ml minio-root-credentials$/m);
   });
 
   test('Prometheus: 2 s job, exemplar storage, node-exporter and pushgateway off, model-service rules', () => {
