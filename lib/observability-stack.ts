@@ -26,7 +26,7 @@ export interface ModelServiceOptions {
   readonly replicas?: number;
   /** @default 30010 */
   readonly nodePort?: number;
-  /** @default '/app/models/model.json' */
+  /** Path of the model file inside the image. @default '/models/model.json' (model-service/Dockerfile) */
   readonly modelPath?: string;
 }
 

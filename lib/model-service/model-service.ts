@@ -28,7 +28,7 @@ export interface ModelServiceProps {
   readonly replicas?: number;
   /** @default 30010 */
   readonly nodePort?: number;
-  /** Path of the trained model inside the image. @default '/app/models/model.json' */
+  /** Path of the trained model inside the image. @default '/models/model.json' (where model-service/Dockerfile puts it) */
   readonly modelPath?: string;
   /** OTLP/HTTP base URL of the trace backend (Tempo's 4318). */
   readonly otlpEndpoint: string;
@@ -75,7 +75,7 @@ export class ModelService extends Construct {
     // The service reads its settings from this JSON file (CONFIG_FILE); keys come from the
     // service's own table, so a renamed key fails the type-check here.
     const runtimeConfig = {
-      [CONFIG_KEYS.modelPath.key]: props.modelPath ?? '/app/models/model.json',
+      [CONFIG_KEYS.modelPath.key]: props.modelPath ?? '/models/model.json',
       [CONFIG_KEYS.port.key]: this.port,
       [CONFIG_KEYS.host.key]: '0.0.0.0',
       [CONFIG_KEYS.logLevel.key]: 'info',
@@ -138,6 +138,13 @@ export class ModelService extends Construct {
                 ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
                 env: [
                   { name: 'CONFIG_FILE', value: `${CONFIG_DIR}/${CONFIG_FILE_NAME}` },
+                  // The image (model-service/Dockerfile) sets MODEL_PATH, PORT and HOST in its ENV, and
+                  // the service ranks env above its config file: restate them from the same values, or
+                  // the image's defaults would silently win over config.json.
+                  ...[CONFIG_KEYS.modelPath, CONFIG_KEYS.port, CONFIG_KEYS.host].map((def) => ({
+                    name: def.env,
+                    value: String(runtimeConfig[def.key]),
+                  })),
                   fromConfigMap('OTEL_EXPORTER_OTLP_ENDPOINT'),
                   fromConfigMap('OTEL_SERVICE_NAME'),
                   fieldRef('POD_NAME', 'metadata.name'),
