@@ -26,8 +26,9 @@ Options:
   --epochs <n>            passes over the data (softmax-sgd; default ${sgd.epochs}) or
                           gradient steps (ml-logistic-regression; default ${dense.epochs})
   --learning-rate <x>     initial step size (default ${sgd.learningRate} / ${dense.learningRate})
-  --refine-iterations <n> L-BFGS iterations after SGD (softmax-sgd; default ${REFINE_ITERATIONS} when
-                          non-zeros × classes ≤ ${REFINE_MAX_WORK.toExponential()}, else 0; 0 turns it off)
+  --refine-iterations <n> at most n L-BFGS iterations after SGD, stopping when the objective has
+                          converged (softmax-sgd; default ${REFINE_ITERATIONS} when non-zeros × classes
+                          ≤ ${REFINE_MAX_WORK.toExponential()}, else 0; 0 turns it off)
   --max-features <n>      features kept by chi² (ml-logistic-regression; default ${dense.maxFeatures})
   --seed <n>              seed for the document order (default ${DEFAULT_SEED})
   --out <file>            model file to write (default: ${DEFAULT_MODEL_PATH} in model-service/)
