@@ -124,7 +124,8 @@ export function registerRequestTelemetry(app: FastifyInstance, options: RequestT
       if (sampled) {
         span.updateName(`${method} ${route}`);
         span.setAttribute(ATTR_HTTP_ROUTE, route);
-        span.setAttribute(ATTR_URL_PATH, request.url);
+        const query = request.url.indexOf('?');
+        span.setAttribute(ATTR_URL_PATH, query === -1 ? request.url : request.url.slice(0, query));
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
         if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       }
