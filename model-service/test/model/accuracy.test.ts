@@ -10,13 +10,13 @@ import { evaluateModel, trainModel } from '../../src/model';
 const archive = process.env.NEWSGROUPS_DATA ?? resolve(__dirname, '../../../../shared/data/20news-bydate.tar.gz');
 
 /**
- * The issue's target is 0.966 (scikit-learn's SGD reference). The default
- * trainer measures 0.9654 (seed 42); scikit-learn's own SGD gives 0.961-0.965
- * over 10 seeds (see docs/classifier.md). So this floor guards against
- * regressions at 0.96, and the gap to the target is reported rather than
- * hidden by a seed or setting picked on the test split.
+ * The issue's target: accuracy and macro-F1 >= 0.966. The default trainer
+ * solves its objective (multinomial LR, L2, C = 1000) to within ~1.5·10⁻⁴ (relative) of the
+ * optimum, which scikit-learn's LogisticRegression(C=1000) also reaches: 0.9667
+ * there, 0.9673 / 0.9673 here (1,538 of 1,590; the floor needs 1,536). Neither
+ * the seed nor any setting was picked on the test split (docs/classifier.md).
  */
-const ACCURACY_FLOOR = 0.96;
+const ACCURACY_FLOOR = 0.966;
 
 describe('accuracy on 20 Newsgroups, four rec.* categories', () => {
   it(`reaches accuracy and macro-F1 >= ${ACCURACY_FLOOR} on the 1,590 test documents`, async () => {
