@@ -4,7 +4,7 @@
  * (NEWSGROUPS_DATA, else ../shared/data/20news-bydate.tar.gz) when a test wants
  * realistic documents.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,10 +26,27 @@ export function newsgroupsArchive(): string | undefined {
   return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
 }
 
+const createdDirs: string[] = [];
+
+// Under Jest, remove this test file's model folders once its tests are done
+// (Jest workers end without running 'exit' listeners).
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const dir of createdDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** A temporary folder for a model file, removed after the test file's tests. */
+async function temporaryModelDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'model-service-test-'));
+  createdDirs.push(dir);
+  return dir;
+}
+
 /** Trains on the tiny fixture corpus (milliseconds). */
 export async function tinyModel(): Promise<TrainedModel> {
   const classifier = trainModel(TINY_CORPUS, { seed: 1 });
-  const modelPath = join(await mkdtemp(join(tmpdir(), 'model-service-test-')), 'tiny.model.json');
+  const modelPath = join(await temporaryModelDir(), 'tiny.model.json');
   await saveModel(classifier, modelPath);
   return { classifier, modelPath, documents: TINY_CORPUS.map((d) => d.text) };
 }
@@ -42,7 +59,7 @@ export async function newsgroupsModel(): Promise<TrainedModel> {
   }
   const data = await loadNewsgroups({ source });
   const classifier = trainModel(data.train, { metadata: { dataChecksum: data.checksum } });
-  const modelPath = join(await mkdtemp(join(tmpdir(), 'model-service-test-')), 'newsgroups.model.json');
+  const modelPath = join(await temporaryModelDir(), 'newsgroups.model.json');
   await saveModel(classifier, modelPath);
   return { classifier, modelPath, documents: data.test.map((d) => d.text) };
 }
