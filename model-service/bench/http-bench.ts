@@ -169,6 +169,7 @@ async function main(): Promise<void> {
   const rows = scenarios.map((s) => median(byScenario.get(s.id)!));
   await sink.close();
   await rm(dir, { recursive: true, force: true });
+  await workload.cleanup();
   printTable(rows, connections, duration, rounds);
 }
 

@@ -4,7 +4,7 @@
  * one trained on the archive's train split into a temporary folder.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadNewsgroups } from '../src/data/newsgroups';
@@ -14,6 +14,8 @@ export interface Workload {
   readonly modelPath: string;
   readonly documents: readonly string[];
   readonly source: string;
+  /** Removes the model if this run trained it. */
+  cleanup(): Promise<void>;
 }
 
 /** NEWSGROUPS_DATA, else the shared archive beside the repository. */
@@ -36,11 +38,17 @@ export async function prepareWorkload(modelPath: string | undefined, log: (line:
   log(`${data.test.length} test documents from ${data.categories.join(', ')}`);
   if (modelPath !== undefined) {
     if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath} (train one with \`npm run train\`)`);
-    return { modelPath, documents: data.test.map((d) => d.text), source };
+    return { modelPath, documents: data.test.map((d) => d.text), source, cleanup: async () => undefined };
   }
   log(`training a model on ${data.train.length} train documents (pass --model <file> to skip) ...`);
   const model = trainModel(data.train, { metadata: { dataChecksum: data.checksum } });
-  const trained = join(await mkdtemp(join(tmpdir(), 'model-service-bench-')), 'bench.model.json');
+  const dir = await mkdtemp(join(tmpdir(), 'model-service-bench-'));
+  const trained = join(dir, 'bench.model.json');
   await saveModel(model, trained);
-  return { modelPath: trained, documents: data.test.map((d) => d.text), source };
+  return {
+    modelPath: trained,
+    documents: data.test.map((d) => d.text),
+    source,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 }
