@@ -16,16 +16,20 @@ export const MODEL_SERVICE_RESOURCES: k8s.ResourceRequirements = {
   limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString(`${MODEL_SERVICE_MEMORY_LIMIT_MIB}Mi`) },
 };
 
-/** UID/GID of the `node` user in the official Node.js images. */
-const NODE_USER_ID = 1000;
+/**
+ * UID/GID of the `nonroot` user of the distroless Node.js image that `model-service/Dockerfile`
+ * builds on (`USER 65532:65532`); stating the same id here keeps file ownership in the image and
+ * the pod's identity in agreement.
+ */
+const MODEL_SERVICE_USER_ID = 65532;
 
 /** Restricted Pod Security Standard, field by field. */
 export function modelServiceSecurity(): { pod: k8s.PodSecurityContext; container: k8s.SecurityContext } {
   return {
     pod: {
       runAsNonRoot: true,
-      runAsUser: NODE_USER_ID,
-      runAsGroup: NODE_USER_ID,
+      runAsUser: MODEL_SERVICE_USER_ID,
+      runAsGroup: MODEL_SERVICE_USER_ID,
       seccompProfile: { type: 'RuntimeDefault' },
     },
     container: {
