@@ -12,16 +12,17 @@
  * - every loop of the recursion also computes the dot product the next loop
  *   needs (one pass instead of two), and the last one computes the slope;
  * - the correction pairs live in a preallocated ring (no allocation, no
- *   shift() per iteration) and the new pair, its dot products, the gradient
- *   norm and the swap of current/next state are one pass;
+ *   shift() per iteration); storing the new pair, its dot products, the
+ *   gradient's largest component and the move of the iterate are one pass
+ *   (the gradient buffers swap by reference);
  * - the search direction, the correction pairs and the preconditioner are
  *   float32 (half the bytes per pass; the iterate, gradients and every dot
  *   product stay float64). A quasi-Newton direction only has to be a good
  *   descent direction, and the line search runs on the float64 objective, so
  *   the rounding costs no accuracy in the result;
- * - the vector kernels are small monomorphic functions, so V8 optimises each of them after
- *   a few calls instead of running the first iterations' 100k-element loops
- *   in the interpreter.
+ * - the vector kernels are small monomorphic functions, so V8 optimises each
+ *   of them after a few calls instead of running the first iterations'
+ *   100k-element loops in the interpreter;
  * - Most steps accept the unit step, so the line search usually costs one
  *   objective evaluation; when it does not, the next trial step minimises the
  *   quadratic through f(0), f'(0) and f(step) (clamped to [0.1, 0.5]·step).
