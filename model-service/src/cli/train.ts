@@ -3,7 +3,7 @@
  * split, save the artifact, print the report (tables, or JSON with --json).
  */
 import { DEFAULT_CATEGORIES, loadNewsgroups, parseCategoryList } from '../data/newsgroups';
-import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_WORK, TRAINERS, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model';
+import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_WORK, REFINE_TOLERANCE, TRAINERS, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model';
 import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from './paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
@@ -29,6 +29,8 @@ Options:
   --refine-iterations <n> at most n L-BFGS iterations after SGD, stopping when the objective has
                           converged (softmax-sgd; default ${REFINE_ITERATIONS} when non-zeros × classes
                           ≤ ${REFINE_MAX_WORK.toExponential()}, else 0; 0 turns it off)
+  --refine-tolerance <x>  L-BFGS stops once the objective fell by less than this fraction over the
+                          last 5 iterations (softmax-sgd; default ${REFINE_TOLERANCE}; 0 runs every iteration)
   --max-features <n>      features kept by chi² (ml-logistic-regression; default ${dense.maxFeatures})
   --seed <n>              seed for the document order (default ${DEFAULT_SEED})
   --out <file>            model file to write (default: ${DEFAULT_MODEL_PATH} in model-service/)
@@ -41,7 +43,7 @@ export interface TrainArgs {
   readonly data?: string;
   readonly categories: string[];
   readonly trainer: TrainerName;
-  readonly hyper: { c?: number; epochs?: number; learningRate?: number; maxFeatures?: number; refineIterations?: number; seed?: number };
+  readonly hyper: { c?: number; epochs?: number; learningRate?: number; maxFeatures?: number; refineIterations?: number; refineTolerance?: number; seed?: number };
   readonly out: string;
 }
 
@@ -56,6 +58,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'learning-rate': { type: 'string' },
     'max-features': { type: 'string' },
     'refine-iterations': { type: 'string' },
+    'refine-tolerance': { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
@@ -77,10 +80,12 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     learningRate: numberFlag('learning-rate', flags['learning-rate'], { min: 0, exclusiveMin: true }),
     maxFeatures: numberFlag('max-features', flags['max-features'], { integer: true, min: 1 }),
     refineIterations: numberFlag('refine-iterations', flags['refine-iterations'], { integer: true, min: 0 }),
+    refineTolerance: numberFlag('refine-tolerance', flags['refine-tolerance'], { min: 0 }),
     seed: numberFlag('seed', flags.seed, { integer: true, min: 0 }),
   };
   if (trainer === 'ml-logistic-regression' && hyper.c !== undefined) throw new UsageError('--c applies to the softmax-sgd trainer only');
   if (trainer === 'ml-logistic-regression' && hyper.refineIterations !== undefined) throw new UsageError('--refine-iterations applies to the softmax-sgd trainer only');
+  if (trainer === 'ml-logistic-regression' && hyper.refineTolerance !== undefined) throw new UsageError('--refine-tolerance applies to the softmax-sgd trainer only');
   if (trainer === 'softmax-sgd' && hyper.maxFeatures !== undefined) throw new UsageError('--max-features applies to the ml-logistic-regression trainer only');
   return { help: flags.help ?? false, json: flags.json ?? false, data: flags.data, categories, trainer, hyper, out: resolveModelPath(flags.out) };
 }

@@ -67,7 +67,7 @@ export interface TrainOptions {
  * Defaults, tuned on a held-out 20% of the TRAIN split (never on test);
  * see docs/classifier.md. ml-logistic-regression keeps 50 steps (its time is
  * linear in them, ~20 s on 4 categories); its learning rate 0.2 is the middle
- * of the held-out plateau 0.1–0.5 (the package's own default, 5e-4, is ~100×
+ * of the held-out plateau 0.1–0.5 (the package's own default, 5e-4, is far
  * too small for 50 steps over unit-norm TF-IDF rows; at 1 it overshoots).
  */
 export const DEFAULT_HYPER_PARAMETERS = {

@@ -12,15 +12,17 @@ describe('train flags', () => {
     expect(args.categories).toEqual(['rec.autos', 'rec.motorcycles', 'rec.sport.baseball', 'rec.sport.hockey']);
     expect(args.trainer).toBe('softmax-sgd');
     expect(args.out).toBe(resolve(__dirname, '../../models/model.json'));
-    expect(args.hyper).toEqual({ c: undefined, epochs: undefined, learningRate: undefined, maxFeatures: undefined, refineIterations: undefined, seed: undefined });
+    expect(args.hyper).toEqual({ c: undefined, epochs: undefined, learningRate: undefined, maxFeatures: undefined, refineIterations: undefined, refineTolerance: undefined, seed: undefined });
   });
 
   it('parses every flag', () => {
     const args = parseTrainArgs(['--data', 'x.tar.gz', '--categories', 'all', '--trainer', 'ml-logistic-regression', '--epochs', '5', '--learning-rate', '0.001', '--max-features', '500', '--seed', '7', '--out', 'm.json', '--json']);
     expect(args.categories).toHaveLength(20);
     expect(args).toMatchObject({ data: 'x.tar.gz', trainer: 'ml-logistic-regression', json: true, out: resolveUserPath('m.json') });
-    expect(args.hyper).toEqual({ c: undefined, epochs: 5, learningRate: 0.001, maxFeatures: 500, refineIterations: undefined, seed: 7 });
+    expect(args.hyper).toEqual({ c: undefined, epochs: 5, learningRate: 0.001, maxFeatures: 500, refineIterations: undefined, refineTolerance: undefined, seed: 7 });
     expect(parseTrainArgs(['--refine-iterations', '0']).hyper.refineIterations).toBe(0);
+    expect(parseTrainArgs(['--refine-tolerance', '1e-6']).hyper.refineTolerance).toBe(1e-6);
+    expect(parseTrainArgs(['--refine-tolerance', '0']).hyper.refineTolerance).toBe(0);
   });
 
   it.each([
@@ -39,6 +41,9 @@ describe('train flags', () => {
     [['--refine-iterations', '-1'], 'Option \'--refine-iterations\' argument is ambiguous'],
     [['--refine-iterations=-1'], '--refine-iterations must be at least 0'],
     [['--trainer', 'ml-logistic-regression', '--refine-iterations', '5'], '--refine-iterations applies to the softmax-sgd trainer only'],
+    [['--refine-tolerance=-0.1'], '--refine-tolerance must be at least 0'],
+    [['--refine-tolerance', 'tight'], '--refine-tolerance must be a number, got "tight"'],
+    [['--trainer', 'ml-logistic-regression', '--refine-tolerance', '1e-3'], '--refine-tolerance applies to the softmax-sgd trainer only'],
     [['stray'], "Unexpected argument 'stray'"],
   ])('rejects %j', (argv, message) => {
     expect(() => parseTrainArgs(argv)).toThrow(UsageError);
