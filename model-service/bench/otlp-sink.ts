@@ -136,7 +136,8 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
       return;
     }
     if (!contentType.startsWith('application/json')) {
-      // The service uses @opentelemetry/exporter-trace-otlp-http, which sends JSON.
+      // The service's exporter (src/tracing/otlp-exporter.ts) sends JSON, byte for byte as
+      // @opentelemetry/exporter-trace-otlp-http does.
       rejectedCount += 1;
       res.writeHead(415, { 'content-type': 'text/plain' }).end('this sink decodes OTLP/JSON only');
       return;
