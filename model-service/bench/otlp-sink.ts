@@ -136,8 +136,7 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
       return;
     }
     if (!contentType.startsWith('application/json')) {
-      // The service's exporter (src/tracing/otlp-exporter.ts) sends JSON, byte for byte as
-      // @opentelemetry/exporter-trace-otlp-http does.
+      // The service uses @opentelemetry/exporter-trace-otlp-http, which sends JSON.
       rejectedCount += 1;
       res.writeHead(415, { 'content-type': 'text/plain' }).end('this sink decodes OTLP/JSON only');
       return;

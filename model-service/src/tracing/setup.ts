@@ -1,8 +1,8 @@
 import { diag, DiagLogLevel, DiagLogger } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { DirectJsonOtlpTraceExporter } from './otlp-exporter';
 
 export const DEFAULT_SERVICE_NAME = 'model-service';
 
@@ -27,11 +27,11 @@ export interface TracingHandle {
 
 /**
  * Batching defaults, used when the standard OTEL_BSP_* variables are not set.
- * Serialising a batch runs on the event loop (measured per span, with spans
- * no longer in cache as in a loaded server: ~4.2 us with the library's JSON
- * serializer, ~3.1 us with the direct encoder in otlp-json-encoder.ts), so a
- * batch of N spans stalls every request while it is written: the SDK's 512
- * keeps that short, where 2048 pushed p99 past 10 ms in `npm run bench:http`. The queue bound caps memory when the backend
+ * Serialising a batch runs on the event loop (measured ~4-5 us per span with
+ * the library's JSON serializer on this machine; a hand-written encoder was no
+ * faster, and protobuf was slower), so a batch of N spans stalls every request
+ * for ~5N us: the SDK's 512 keeps that near 2.5 ms, where 2048 pushed p99 past
+ * 10 ms in `npm run bench:http`. The queue bound caps memory when the backend
  * is down or slow: spans beyond it are dropped, and the SDK reports the count
  * once through `warn`.
  */
@@ -76,8 +76,7 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
         + 'set it to e.g. http://tempo:4318 to send traces',
     );
   } else {
-    // The OTLP/HTTP JSON exporter with a cheaper serializer (same bytes on the wire): see otlp-exporter.ts.
-    const exporter = new DirectJsonOtlpTraceExporter({ url });
+    const exporter = new OTLPTraceExporter({ url });
     spanProcessors.push(new BatchSpanProcessor(exporter, batchConfig(env)));
   }
 
