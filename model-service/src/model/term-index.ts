@@ -79,26 +79,26 @@ export class TermIndex {
   /** Id of `term` (taken as is, not lowercased), or -1. */
   idOf(term: string): number {
     const buf = this.ensureTokenBuf(term.length);
+    return this.find(buf, term.length, this.copyAndHash(term, buf));
+  }
+
+  /** Copies `term`'s char codes into `buf` and returns their FNV-1a hash, as `scan` hashes a token. */
+  private copyAndHash(term: string, buf: Uint16Array): number {
     let h = FNV_OFFSET;
     for (let i = 0; i < term.length; i++) {
       const c = term.charCodeAt(i);
       buf[i] = c;
       h = Math.imul(h ^ c, FNV_PRIME);
     }
-    return this.find(buf, term.length, h >>> 0);
+    return h >>> 0;
   }
 
   /** Adds `term` verbatim (not lowercased) and returns its id; an existing term keeps its id. */
   addTerm(term: string): number {
     const buf = this.ensureTokenBuf(term.length);
-    let h = FNV_OFFSET;
-    for (let i = 0; i < term.length; i++) {
-      const c = term.charCodeAt(i);
-      buf[i] = c;
-      h = Math.imul(h ^ c, FNV_PRIME);
-    }
-    const found = this.find(buf, term.length, h >>> 0);
-    return found >= 0 ? found : this.insert(buf, term.length, h >>> 0);
+    const h = this.copyAndHash(term, buf);
+    const found = this.find(buf, term.length, h);
+    return found >= 0 ? found : this.insert(buf, term.length, h);
   }
 
   /**
