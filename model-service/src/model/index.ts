@@ -12,6 +12,7 @@ import { selectFeaturesChi2, trainMlLogisticRegression } from './ml-logreg-train
 import type { ModelParts, OutputKind } from './model-parts';
 import { refineSoftmaxLbfgs } from './softmax-lbfgs';
 import { trainSoftmax } from './softmax-trainer';
+import { DuplicateTermError } from './inference-tables';
 import { TermIndex } from './term-index';
 import { TfidfVectorizer, documentFrequencies, smoothIdf } from './tfidf';
 
@@ -219,7 +220,7 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
       createdAt: new Date().toISOString(),
     },
   };
-  return withParts(parts, index);
+  return withParts(parts);
 }
 
 /**
@@ -241,8 +242,8 @@ function orderByDocumentFrequency(index: TermIndex, termIds: Int32Array[]): { in
   };
 }
 
-function withParts(parts: ModelParts, index?: TermIndex): LinearTextClassifier {
-  return new LinearTextClassifier(parts, () => encodeArtifact(parts).version, index);
+function withParts(parts: ModelParts): LinearTextClassifier {
+  return new LinearTextClassifier(parts, () => encodeArtifact(parts).version);
 }
 
 /** A copy of `model` with `extra` merged into its metadata (e.g. the evaluation), and a new version. */
@@ -291,11 +292,10 @@ export async function loadModel(path: string): Promise<LinearTextClassifier> {
     throw new ModelArtifactError(`cannot read model file ${path}: ${(error as Error).message}`);
   }
   const { parts, version } = decodeArtifact(text, path);
-  let index: TermIndex;
   try {
-    index = TermIndex.fromTerms(parts.vocabulary);
+    return new LinearTextClassifier(parts, version);
   } catch (error) {
-    throw new ModelArtifactError(`${path}: invalid vocabulary (${(error as Error).message})`);
+    if (error instanceof DuplicateTermError) throw new ModelArtifactError(`${path}: invalid vocabulary (${error.message})`);
+    throw error;
   }
-  return new LinearTextClassifier(parts, version, index);
 }

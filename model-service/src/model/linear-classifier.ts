@@ -1,16 +1,13 @@
 import type { Prediction, SparseVector, TextClassifier, TokenizedDocument } from './classifier';
 import type { ModelParts, OutputKind } from './model-parts';
-import { TermIndex } from './term-index';
-import { TfidfVectorizer } from './tfidf';
+import { InferenceTables } from './inference-tables';
 
 /** A TF-IDF + linear model classifier; the one implementation of TextClassifier. */
 export class LinearTextClassifier implements TextClassifier {
   readonly classes: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly output: OutputKind;
-  private readonly termIndex: TermIndex;
-  private readonly vectorizer: TfidfVectorizer;
-  private readonly weights: Float32Array;
+  private readonly tables: InferenceTables;
   private readonly intercepts: Float64Array;
   private readonly scores: Float64Array;
   private versionOrThunk: string | (() => string);
@@ -26,45 +23,32 @@ export class LinearTextClassifier implements TextClassifier {
    * @param version content hash of the artifact these parts serialise to, or a
    *   function computing it on first use (hashing a 15 MB model costs ~0.2 s, which
    *   training should not pay for a version nobody reads)
-   * @param termIndex prebuilt index over `parts.vocabulary` (saves rebuilding it after training)
+   * @throws DuplicateTermError when the vocabulary repeats a term
    */
   constructor(
     readonly parts: ModelParts,
     version: string | (() => string),
-    termIndex?: TermIndex,
   ) {
     this.versionOrThunk = version;
     this.classes = parts.classes;
     this.metadata = parts.metadata;
     this.output = parts.output;
-    this.termIndex = termIndex ?? TermIndex.fromTerms(parts.vocabulary);
-    this.vectorizer = new TfidfVectorizer(Float64Array.from(parts.idf));
-    this.weights = parts.weights;
+    this.tables = InferenceTables.build(parts.vocabulary, parts.idf, parts.weights, parts.classes.length);
     this.intercepts = parts.intercepts;
     this.scores = new Float64Array(parts.classes.length);
   }
 
   tokenize(text: string): TokenizedDocument {
-    return this.termIndex.scan(text);
+    return this.tables.scan(text);
   }
 
   tfidf(doc: TokenizedDocument): SparseVector {
-    return this.vectorizer.transform(doc.termIds);
+    return this.tables.tfidf(doc.termIds);
   }
 
   /** Raw class scores (before the probability link); the returned array is reused by the next call. */
   scoresOf(vector: SparseVector): Float64Array {
-    const K = this.classes.length;
-    const scores = this.scores;
-    const w = this.weights;
-    for (let c = 0; c < K; c++) scores[c] = this.intercepts[c];
-    const { indices, values } = vector;
-    for (let k = 0; k < indices.length; k++) {
-      const base = indices[k] * K;
-      const x = values[k];
-      for (let c = 0; c < K; c++) scores[c] += x * w[base + c];
-    }
-    return scores;
+    return this.tables.scores(vector, this.intercepts, this.scores);
   }
 
   predictVector(vector: SparseVector, doc: TokenizedDocument): Prediction {

@@ -53,6 +53,10 @@ describe('model artifact validation', () => {
     await expect(loadText('short-weights.json', bad.text)).rejects.toThrow(/field "weights" must be \{dtype:"float32", length:\d+/);
     const nan = encodeArtifact({ ...model.parts, idf: Float32Array.from(model.parts.idf, (x, i) => (i === 3 ? NaN : x)) });
     await expect(loadText('nan-idf.json', nan.text)).rejects.toThrow('"idf" contains a non-finite number at 3');
+    const vocabulary = [...model.parts.vocabulary];
+    vocabulary[5] = vocabulary[2];
+    const duplicate = encodeArtifact({ ...model.parts, vocabulary });
+    await expect(loadText('duplicate-term.json', duplicate.text)).rejects.toThrow(`invalid vocabulary (duplicate vocabulary term ${JSON.stringify(vocabulary[2])} at positions 2 and 5)`);
     const oneClass = encodeArtifact({ ...model.parts, classes: ['only'] });
     await expect(loadText('one-class.json', oneClass.text)).rejects.toThrow('at least two distinct class names');
   });
