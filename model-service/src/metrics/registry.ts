@@ -1,5 +1,6 @@
 import { performance, EventLoopUtilization } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, RegistryContentType } from 'prom-client';
+import { CounterSeries, HistogramSeries } from './series';
 import { INFERENCE_STAGES, InferenceStage, METRICS, MetricDefinition, MetricKey, TRACE_ID_LABEL } from './catalogue';
 
 type MetricFor<K extends MetricKey> = (typeof METRICS)[K]['type'] extends 'counter'
@@ -86,17 +87,23 @@ export interface InferenceObservation {
 
 export class ServiceMetrics {
   readonly metrics: CatalogueMetrics;
-  // Label objects are cached per (route, method, status) so prom-client does not
-  // re-validate and re-allocate them for every request.
-  private readonly requestLabels = new Map<string, Record<string, string>>();
-  private readonly stageHistograms: Record<InferenceStage, { observe(value: number): void }>;
+  /** Series handles per (route, method, status), made on first use: see series.ts for why. */
+  private readonly requestSeries = new Map<string, { total: CounterSeries; duration: HistogramSeries }>();
+  private readonly stageSeries: Record<InferenceStage, HistogramSeries>;
+  private readonly predictionSeries = new Map<string, CounterSeries>();
+  private readonly confidence: HistogramSeries;
+  private readonly documentTokens: HistogramSeries;
+  private readonly outOfVocabularyRatio: HistogramSeries;
 
   constructor(readonly registry: MetricsRegistry) {
     this.metrics = registerCatalogueMetrics(registry);
-    const stageHistogram = this.metrics.modelInferenceDurationSeconds;
-    this.stageHistograms = Object.fromEntries(
-      INFERENCE_STAGES.map((stage) => [stage, stageHistogram.labels(stage)]),
-    ) as unknown as ServiceMetrics['stageHistograms'];
+    const m = this.metrics;
+    this.stageSeries = Object.fromEntries(
+      INFERENCE_STAGES.map((stage) => [stage, new HistogramSeries(m.modelInferenceDurationSeconds, { stage })]),
+    ) as Record<InferenceStage, HistogramSeries>;
+    this.confidence = new HistogramSeries(m.modelPredictionConfidence, {});
+    this.documentTokens = new HistogramSeries(m.modelDocumentTokens, {});
+    this.outOfVocabularyRatio = new HistogramSeries(m.modelOutOfVocabularyRatio, {});
   }
 
   /** Sets the model_info gauge for the loaded model. */
@@ -106,30 +113,35 @@ export class ServiceMetrics {
   }
 
   observeRequest(o: RequestObservation): void {
-    const key = `${o.route}\u0000${o.method}\u0000${o.statusCode}`;
-    let labels = this.requestLabels.get(key);
-    if (labels === undefined) {
-      labels = { route: o.route, method: o.method, status_code: String(o.statusCode) };
-      this.requestLabels.set(key, labels);
+    const key = `${o.route} ${o.method} ${o.statusCode}`;
+    let series = this.requestSeries.get(key);
+    if (series === undefined) {
+      const labels = { route: o.route, method: o.method, status_code: String(o.statusCode) };
+      series = {
+        total: new CounterSeries(this.metrics.httpRequestsTotal, labels),
+        duration: new HistogramSeries(this.metrics.httpRequestDurationSeconds, labels),
+      };
+      this.requestSeries.set(key, series);
     }
-    this.metrics.httpRequestsTotal.inc(labels);
-    if (o.traceId === undefined) {
-      this.metrics.httpRequestDurationSeconds.observe({ labels, value: o.durationSeconds } as never);
-    } else {
-      this.metrics.httpRequestDurationSeconds.observe({
-        labels,
-        value: o.durationSeconds,
-        exemplarLabels: { [TRACE_ID_LABEL]: o.traceId },
-      } as never);
-    }
+    series.total.inc();
+    if (o.traceId === undefined) series.duration.observe(o.durationSeconds);
+    else series.duration.observeWithExemplar(o.durationSeconds, { [TRACE_ID_LABEL]: o.traceId });
   }
 
   observeInference(o: InferenceObservation): void {
-    for (const stage of INFERENCE_STAGES) this.stageHistograms[stage].observe(o.stageSeconds[stage]);
-    this.metrics.modelPredictionsTotal.inc({ class: o.label });
-    this.metrics.modelPredictionConfidence.observe(o.confidence);
-    this.metrics.modelDocumentTokens.observe(o.tokenCount);
-    this.metrics.modelOutOfVocabularyRatio.observe(o.tokenCount === 0 ? 0 : o.outOfVocabularyCount / o.tokenCount);
+    const stages = this.stageSeries;
+    stages.tokenize.observe(o.stageSeconds.tokenize);
+    stages.tfidf.observe(o.stageSeconds.tfidf);
+    stages.predict.observe(o.stageSeconds.predict);
+    let predictions = this.predictionSeries.get(o.label);
+    if (predictions === undefined) {
+      predictions = new CounterSeries(this.metrics.modelPredictionsTotal, { class: o.label });
+      this.predictionSeries.set(o.label, predictions);
+    }
+    predictions.inc();
+    this.confidence.observe(o.confidence);
+    this.documentTokens.observe(o.tokenCount);
+    this.outOfVocabularyRatio.observe(o.tokenCount === 0 ? 0 : o.outOfVocabularyCount / o.tokenCount);
   }
 
   shed(reason: string): void {
