@@ -7,6 +7,7 @@ import {
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
 import { LOG_TRACE_TOKEN, TRACE_ID_LABEL, UNMATCHED_ROUTE } from '../metrics/catalogue';
 import { ServiceMetrics } from '../metrics/registry';
 
@@ -140,13 +141,15 @@ export function registerRequestTelemetry(app: FastifyInstance, options: RequestT
       traceId: sampled ? traceId : undefined,
     });
 
-    const line: Record<string, unknown> = { method, route, status: statusCode, durationMs };
-    if (logBodies && request.body !== undefined) line.body = request.body;
-    const msg = `${method} ${request.url} ${statusCode} ${durationMs.toFixed(3)}ms`
-      + (traceId === undefined ? '' : ` ${LOG_TRACE_TOKEN}=${traceId}`);
-    if (statusCode >= 500) request.log.error(line, msg);
-    else if (statusCode >= 400) request.log.warn(line, msg);
-    else request.log.info(line, msg);
+    const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+    // Build the line only if it will be written (the log level may be above it).
+    if ((request.log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.(level) !== false) {
+      const line: Record<string, unknown> = { method, route, status: statusCode, durationMs };
+      if (logBodies && request.body !== undefined) line.body = request.body;
+      const msg = `${method} ${request.url} ${statusCode} ${durationMs.toFixed(3)}ms`
+        + (traceId === undefined ? '' : ` ${LOG_TRACE_TOKEN}=${traceId}`);
+      request.log[level](line, msg);
+    }
     done();
   });
 }

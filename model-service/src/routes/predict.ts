@@ -7,6 +7,7 @@ import { HttpError } from '../plugins/errors';
 import { SheddableRouteConfig } from '../plugins/overload';
 import { requestSpan } from '../plugins/request-telemetry';
 import { predictRouteSchema } from '../schemas/predict';
+import { predictionJsonWriter } from './prediction-json';
 
 export interface PredictRouteOptions {
   readonly classifier: TextClassifier;
@@ -25,6 +26,7 @@ const EMPTY_DOCUMENT = 'empty document: send the text to classify as the request
 export function registerPredictRoute(app: FastifyInstance, options: PredictRouteOptions): void {
   const { classifier, metrics, tracer, batchLimit } = options;
   const config: SheddableRouteConfig = { shed: true };
+  const predictionJson = predictionJsonWriter(classifier.classes, classifier.version);
 
   const classify = (request: FastifyRequest, text: string): Prediction => {
     const span = requestSpan(request);
@@ -36,10 +38,14 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
     return prediction;
   };
 
-  app.post('/predict', { schema: predictRouteSchema, config }, async (request) => {
+  app.post('/predict', { schema: predictRouteSchema, config }, async (request, reply) => {
     const body = request.body as string | JsonPredictBody | undefined;
     if (body === undefined || body === null) throw new HttpError(400, EMPTY_DOCUMENT);
-    if (typeof body === 'string') return single(classify(request, nonEmpty(body, EMPTY_DOCUMENT)), classifier.version);
+    if (typeof body === 'string') {
+      // Already JSON: with the content type set, Fastify sends the string as is.
+      reply.type('application/json; charset=utf-8');
+      return predictionJson(classify(request, nonEmpty(body, EMPTY_DOCUMENT)));
+    }
 
     if (body.texts !== undefined) {
       if (body.text !== undefined) throw new HttpError(400, 'send either "text" or "texts", not both');
@@ -60,15 +66,12 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
       };
     }
     if (body.text === undefined) throw new HttpError(400, 'JSON body needs "text" (one document) or "texts" (a batch)');
-    return single(classify(request, nonEmpty(body.text, EMPTY_DOCUMENT)), classifier.version);
+    reply.type('application/json; charset=utf-8');
+    return predictionJson(classify(request, nonEmpty(body.text, EMPTY_DOCUMENT)));
   });
 }
 
 function nonEmpty(text: string, message: string): string {
   if (text.trim().length === 0) throw new HttpError(400, message);
   return text;
-}
-
-function single(p: Prediction, modelVersion: string) {
-  return { result: p.label, confidence: p.confidence, probabilities: p.probabilities, modelVersion };
 }
