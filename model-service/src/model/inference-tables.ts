@@ -25,6 +25,10 @@ import type { ScanResult } from './term-index';
  *
  * Tokenization is the same rule as `TermIndex.scan` (same WORD_LOWER table,
  * runs of 2+ word characters); a test checks both agree token for token.
+ *
+ * The service runs these stages in WebAssembly over the same tables
+ * (`layout()`, src/model/wasm/wasm-kernel.ts), about twice as fast; the
+ * JavaScript methods here are the reference the kernel is tested against.
  */
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -37,6 +41,19 @@ const EMPTY = -1;
 const SLOT_WORDS = 3;
 
 export class DuplicateTermError extends Error {}
+
+/** The tables' raw arrays, for the WebAssembly kernel (src/model/wasm/wasm-kernel.ts) to copy. */
+export interface InferenceLayout {
+  /** SLOT_WORDS Int32 per slot: first hash, second hash, term id (-1 = empty). */
+  readonly slots: Int32Array;
+  readonly mask: number;
+  /** Seed of the second hash. */
+  readonly seed: number;
+  /** Per term: idf, then classCount weights. */
+  readonly records: Float32Array;
+  readonly termCount: number;
+  readonly classCount: number;
+}
 
 export class InferenceTables {
   /**
@@ -82,6 +99,10 @@ export class InferenceTables {
       if (slots !== undefined) return new InferenceTables(slots, size - 1, seed, vocabulary.length, classCount, idf, weights);
     }
     throw new Error(`vocabulary hash collisions under ${SECOND_SEEDS.length} seeds: this should never happen`);
+  }
+
+  layout(): InferenceLayout {
+    return { slots: this.slots, mask: this.mask, seed: this.seed, records: this.records, termCount: this.termCount, classCount: this.classCount };
   }
 
   /** Tokenizes `text` (lowercase, maximal runs of 2+ word characters) and looks every token up. */

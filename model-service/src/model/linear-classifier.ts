@@ -1,14 +1,14 @@
 import type { Prediction, SparseVector, TextClassifier, TokenizedDocument } from './classifier';
 import type { ModelParts, OutputKind } from './model-parts';
 import { InferenceTables } from './inference-tables';
+import { WasmKernel } from './wasm/wasm-kernel';
 
 /** A TF-IDF + linear model classifier; the one implementation of TextClassifier. */
 export class LinearTextClassifier implements TextClassifier {
   readonly classes: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly output: OutputKind;
-  private readonly tables: InferenceTables;
-  private readonly intercepts: Float64Array;
+  private readonly kernel: WasmKernel;
   private readonly scores: Float64Array;
   private versionOrThunk: string | (() => string);
 
@@ -33,22 +33,22 @@ export class LinearTextClassifier implements TextClassifier {
     this.classes = parts.classes;
     this.metadata = parts.metadata;
     this.output = parts.output;
-    this.tables = InferenceTables.build(parts.vocabulary, parts.idf, parts.weights, parts.classes.length);
-    this.intercepts = parts.intercepts;
+    const tables = InferenceTables.build(parts.vocabulary, parts.idf, parts.weights, parts.classes.length);
+    this.kernel = new WasmKernel(tables.layout(), parts.intercepts);
     this.scores = new Float64Array(parts.classes.length);
   }
 
   tokenize(text: string): TokenizedDocument {
-    return this.tables.scan(text);
+    return this.kernel.scan(text);
   }
 
   tfidf(doc: TokenizedDocument): SparseVector {
-    return this.tables.tfidf(doc.termIds);
+    return this.kernel.tfidf(doc.termIds);
   }
 
   /** Raw class scores (before the probability link); the returned array is reused by the next call. */
   scoresOf(vector: SparseVector): Float64Array {
-    return this.tables.scores(vector, this.intercepts, this.scores);
+    return this.kernel.scores(vector, this.scores);
   }
 
   predictVector(vector: SparseVector, doc: TokenizedDocument): Prediction {
