@@ -26,6 +26,8 @@ const WRK = '/usr/bin/wrk';
 const BUILD_ROOT = resolve(__dirname, '..');
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
+/** USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux, see `getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 interface Scenario {
   readonly id: 'a' | 'b' | 'c';
@@ -46,6 +48,8 @@ interface WrkResult {
 interface Row extends WrkResult {
   readonly scenario: Scenario;
   readonly rssMb: number;
+  /** Server CPU time (user + system, all threads) per request during the measured run. */
+  readonly cpuUsPerRequest: number;
   readonly note: string;
   /** req/s of every round (set on the median row). */
   readonly allRequestsPerSecond: number[];
@@ -139,7 +143,9 @@ async function main(): Promise<void> {
         warmupRequests = (await runWrk(url, scriptFile, docsFile, connections, warmup)).requests;
       }
       log(`${label}: measuring ${duration} s ...`);
+      const cpuBefore = readCpuSeconds(server.pid!);
       const result = await runWrk(url, scriptFile, docsFile, connections, duration);
+      const cpuUsPerRequest = ((readCpuSeconds(server.pid!) - cpuBefore) / result.requests) * 1e6;
       const rssMb = readRssMb(server.pid!);
       await stopServer(server);
       let note = '';
@@ -150,7 +156,7 @@ async function main(): Promise<void> {
         const total = warmupRequests + result.requests;
         note = `${total} requests: ${sink.spanCount() - spansBefore} spans exported, ${lines} request log lines`;
       }
-      return { ...result, scenario, rssMb, note, allRequestsPerSecond: [] };
+      return { ...result, scenario, rssMb, cpuUsPerRequest, note, allRequestsPerSecond: [] };
     } finally {
       await stopServer(server);
     }
@@ -207,6 +213,17 @@ async function stopServer(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * CPU seconds the server has used (user + system, every thread), from
+ * /proc/<pid>/stat. Per request it is a steadier figure than req/s on a shared
+ * machine: it does not count time the server spent waiting for its core.
+ */
+function readCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 function readRssMb(pid: number): number {
@@ -267,7 +284,7 @@ export function parseWrk(out: string): WrkResult {
 
 function printTable(rows: Row[], connections: number, duration: number, rounds: number): void {
   const a = rows.find((r) => r.scenario.id === 'a');
-  const header = ['scenario', 'req/s', ...(rounds > 1 ? ['rounds req/s'] : []), 'p50 ms', 'p99 ms', 'x (a)', 'non-2xx', 'RSS MB', 'notes'];
+  const header = ['scenario', 'req/s', ...(rounds > 1 ? ['rounds req/s'] : []), 'p50 ms', 'p99 ms', 'x (a)', 'server CPU us/req', 'non-2xx', 'RSS MB', 'notes'];
   const body = rows.map((r) => [
     `(${r.scenario.id}) ${r.scenario.title}`,
     r.requestsPerSecond.toFixed(0),
@@ -275,6 +292,7 @@ function printTable(rows: Row[], connections: number, duration: number, rounds: 
     r.p50Ms.toFixed(2),
     r.p99Ms.toFixed(2),
     a ? (r.requestsPerSecond / a.requestsPerSecond).toFixed(2) : '-',
+    r.cpuUsPerRequest.toFixed(1),
     String(r.non2xx) + (r.socketErrors ? ` (${r.socketErrors})` : ''),
     r.rssMb.toFixed(0),
     r.note,
