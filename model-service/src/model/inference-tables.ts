@@ -1,4 +1,3 @@
-import type { SparseVector } from './classifier';
 import { WORD_LOWER } from './char-classes';
 import type { ScanResult } from './term-index';
 
@@ -26,9 +25,10 @@ import type { ScanResult } from './term-index';
  * Tokenization is the same rule as `TermIndex.scan` (same WORD_LOWER table,
  * runs of 2+ word characters); a test checks both agree token for token.
  *
- * The service runs these stages in WebAssembly over the same tables
- * (`layout()`, src/model/wasm/wasm-kernel.ts), about twice as fast; the
- * JavaScript methods here are the reference the kernel is tested against.
+ * The service runs tokenize, tf-idf and scores in WebAssembly over these
+ * tables (`layout()`, src/model/wasm/wasm-kernel.ts), about twice as fast;
+ * `scan` here is the JavaScript reference the kernel is tested against (tf-idf
+ * and scores are tested against the training vectorizer and a dot product).
  */
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -62,11 +62,7 @@ export class InferenceTables {
    * the tf-idf and score stages pull through the cache.
    */
   private readonly records: Float32Array;
-  private readonly stride: number;
-  /** Dense per-term counts of the current document (zeroed again after each use). */
-  private readonly counts: Int32Array;
   private idBuf = new Int32Array(1024);
-  private orderBuf = new Int32Array(1024);
 
   private constructor(
     private readonly slots: Int32Array,
@@ -77,14 +73,13 @@ export class InferenceTables {
     idf: ArrayLike<number>,
     weights: ArrayLike<number>,
   ) {
-    this.stride = classCount + 1;
-    this.records = new Float32Array(termCount * this.stride);
+    const stride = classCount + 1;
+    this.records = new Float32Array(termCount * stride);
     for (let t = 0; t < termCount; t++) {
-      const base = t * this.stride;
+      const base = t * stride;
       this.records[base] = idf[t];
       for (let c = 0; c < classCount; c++) this.records[base + 1 + c] = weights[t * classCount + c];
     }
-    this.counts = new Int32Array(termCount);
   }
 
   /**
@@ -147,50 +142,6 @@ export class InferenceTables {
       }
     }
     return { termIds: ids.slice(0, idCount), tokenCount, outOfVocabularyCount: oov };
-  }
-
-  /** L2-normalised tf-idf row of a scanned document (scikit-learn's TfidfTransformer defaults). */
-  tfidf(termIds: Int32Array): SparseVector {
-    const counts = this.counts;
-    const records = this.records;
-    const stride = this.stride;
-    if (this.orderBuf.length < termIds.length) this.orderBuf = new Int32Array(Math.max(termIds.length, this.orderBuf.length * 2));
-    const order = this.orderBuf;
-    let distinct = 0;
-    for (let k = 0; k < termIds.length; k++) {
-      const t = termIds[k];
-      if (counts[t]++ === 0) order[distinct++] = t;
-    }
-    const indices = order.slice(0, distinct);
-    const values = new Float64Array(distinct);
-    let sumSquares = 0;
-    for (let k = 0; k < distinct; k++) {
-      const t = indices[k];
-      const v = counts[t] * records[t * stride];
-      counts[t] = 0;
-      values[k] = v;
-      sumSquares += v * v;
-    }
-    if (sumSquares > 0) {
-      const inverseNorm = 1 / Math.sqrt(sumSquares);
-      for (let k = 0; k < distinct; k++) values[k] *= inverseNorm;
-    }
-    return { indices, values };
-  }
-
-  /** Writes intercepts + vector · weights into `scores` (length classCount). */
-  scores(vector: SparseVector, intercepts: Float64Array, scores: Float64Array): Float64Array {
-    const K = this.classCount;
-    const records = this.records;
-    const stride = this.stride;
-    for (let c = 0; c < K; c++) scores[c] = intercepts[c];
-    const { indices, values } = vector;
-    for (let k = 0; k < indices.length; k++) {
-      const base = indices[k] * stride + 1;
-      const x = values[k];
-      for (let c = 0; c < K; c++) scores[c] += x * records[base + c];
-    }
-    return scores;
   }
 }
 

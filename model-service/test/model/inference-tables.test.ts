@@ -1,6 +1,6 @@
 import { DuplicateTermError, InferenceTables } from '../../src/model/inference-tables';
 import { TermIndex } from '../../src/model/term-index';
-import { documentFrequencies, smoothIdf, TfidfVectorizer } from '../../src/model/tfidf';
+import { documentFrequencies, smoothIdf } from '../../src/model/tfidf';
 import { TINY_CORPUS } from '../fixtures/tiny-corpus';
 
 /** Deterministic text mixing ASCII words, Latin-1 and other BMP letters, digits, punctuation and long runs. */
@@ -41,34 +41,6 @@ describe('InferenceTables (the serving layout of a linear text model)', () => {
     expect(tables.scan('qqqq zzzzzz 99999999').outOfVocabularyCount).toBe(3);
     const huge = 'the engine '.repeat(20_000);
     expect(tables.scan(huge).termIds.length).toBe(training.scan(huge).termIds.length);
-  });
-
-  it('computes the same tf-idf rows as the training vectorizer, and scores as a dense dot product', () => {
-    const vectorizer = new TfidfVectorizer(Float64Array.from(idf));
-    for (const doc of TINY_CORPUS) {
-      const ids = tables.scan(doc.text).termIds;
-      const expected = vectorizer.transform(ids);
-      const actual = tables.tfidf(ids);
-      expect(Array.from(actual.indices)).toEqual(Array.from(expected.indices));
-      expect(Array.from(actual.values)).toEqual(Array.from(expected.values));
-
-      const intercepts = Float64Array.from([0.1, -0.2, 0.3]);
-      const scores = tables.scores(actual, intercepts, new Float64Array(classCount));
-      for (let c = 0; c < classCount; c++) {
-        let dense = intercepts[c];
-        actual.indices.forEach((t, k) => {
-          dense += actual.values[k] * weights[t * classCount + c];
-        });
-        expect(scores[c]).toBeCloseTo(dense, 12);
-      }
-    }
-  });
-
-  it('leaves no state behind between documents', () => {
-    const ids = tables.scan(TINY_CORPUS[0].text).termIds;
-    const first = Array.from(tables.tfidf(ids).values);
-    tables.tfidf(tables.scan(TINY_CORPUS[1].text).termIds);
-    expect(Array.from(tables.tfidf(ids).values)).toEqual(first);
   });
 
   it('refuses a vocabulary that repeats a term', () => {

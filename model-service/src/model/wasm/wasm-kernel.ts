@@ -91,7 +91,7 @@ export class WasmKernel {
     for (let c = 0; c < 0x10000; c++) lower[c] = WORD_LOWER[c] < 0 ? 0 : WORD_LOWER[c];
     new Int32Array(buffer, this.pointers.slots, layout.slots.length).set(layout.slots);
     new Float32Array(buffer, this.pointers.records, layout.records.length).set(layout.records);
-    new Float64Array(buffer, this.pointers.intercepts, K).set(Array.from(intercepts));
+    new Float64Array(buffer, this.pointers.intercepts, K).set(intercepts);
   }
 
   scan(text: string): ScanResult {
