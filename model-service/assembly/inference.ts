@@ -63,15 +63,24 @@ let nextPos: usize = 0;
   nextPos = p + 4; return 0; // outside the BMP: never a word character (as in the JS scanner)
 }
 
-/** Scans UTF-8 text at [ptr, ptr+len); writes in-vocabulary ids to idsPtr; returns their count (or -1 if capacity exceeded). */
+/**
+ * Scans UTF-8 text at [ptr, ptr+len); writes in-vocabulary ids to idsPtr; returns their count (or -1 if capacity exceeded).
+ *
+ * Two passes: the first tokenizes and hashes, writing each token's (h1, h2) to
+ * the values scratch (free until tfidf runs); the second looks them up. The
+ * hash table (~0.8 MB for 30k terms) is mostly out of cache in a loaded server,
+ * and a lookup per token inside the character loop waited for each miss in
+ * turn; a loop of lookups alone has independent iterations, so the CPU keeps
+ * several misses in flight (measured: see docs/serving.md).
+ */
 export function scan(ptr: usize, len: i32): i32 {
   const end = ptr + <usize>len;
   let p = ptr;
-  let n: i32 = 0, tokens: i32 = 0, oov: i32 = 0;
+  let tokens: i32 = 0;
+  const hashes = valuesPtr; // f64[capacity] scratch = u32 pairs; a document has at most idsCap tokens
   while (p < end) {
     let c = classAt(p);
     if (c == 0) { p = nextPos; continue; }
-    const start = p;
     let h1: u32 = (0x811c9dc5 ^ c) * 0x01000193;
     let h2: u32 = seed;
     let m: u32 = (h2 ^ c) * 0x5bd1e995; h2 = m ^ (m >> 13);
@@ -86,10 +95,17 @@ export function scan(ptr: usize, len: i32): i32 {
       p = nextPos;
     }
     if (units < 2) continue;
+    if (tokens == idsCap) return -1;
+    const at = hashes + (<usize>tokens << 3);
+    store<u32>(at, h1);
+    store<u32>(at, h2, 4);
     tokens++;
-    const id = find(h1, h2);
+  }
+  let n: i32 = 0, oov: i32 = 0;
+  for (let k = 0; k < tokens; k++) {
+    const at = hashes + (<usize>k << 3);
+    const id = find(load<u32>(at), load<u32>(at, 4));
     if (id < 0) { oov++; continue; }
-    if (n == idsCap) return -1;
     store<i32>(idsPtr + (<usize>n << 2), id);
     n++;
   }
