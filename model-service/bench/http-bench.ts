@@ -24,19 +24,19 @@ import { prepareWorkload } from './workload';
 
 const WRK = '/usr/bin/wrk';
 const BUILD_ROOT = resolve(__dirname, '..');
-const SERVER_CPU = '0';
-const LOAD_CPU = '1';
+export const SERVER_CPU = '0';
+export const LOAD_CPU = '1';
 /** USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux, see `getconf CLK_TCK`). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-interface Scenario {
+export interface Scenario {
   readonly id: 'a' | 'b' | 'c';
   readonly title: string;
   readonly args: string[];
   readonly env: NodeJS.ProcessEnv;
 }
 
-interface WrkResult {
+export interface WrkResult {
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -62,7 +62,7 @@ function median(rows: Row[]): Row {
 }
 
 // wrk picks a random test document per request from a length-prefixed file.
-const WRK_SCRIPT = `
+export const WRK_SCRIPT = `
 local docs = {}
 local f = assert(io.open(os.getenv("DOCS_FILE"), "rb"))
 local data = f:read("*a"); f:close()
@@ -106,28 +106,13 @@ async function main(): Promise<void> {
 
   const workload = await prepareWorkload(values.model, log);
   const dir = await mkdtemp(join(tmpdir(), 'http-bench-'));
-  const docsFile = join(dir, 'documents.bin');
-  await writeFile(docsFile, Buffer.concat(workload.documents.flatMap((d) => {
-    const bytes = Buffer.from(d, 'utf8');
-    return [Buffer.from(`${bytes.length}\n`), bytes];
-  })));
-  const scriptFile = join(dir, 'random-document.lua');
-  await writeFile(scriptFile, WRK_SCRIPT);
+  const { docsFile, scriptFile } = await writeWrkInputs(dir, workload.documents);
   const sink = await startOtlpSink();
 
-  const service = [join(BUILD_ROOT, 'src/server.js'), '--model', workload.modelPath, '--host', '127.0.0.1'];
   const all: Scenario[] = [
     { id: 'a', title: 'bare Fastify, constant answer', args: [join(BUILD_ROOT, 'bench/bare-fastify.js')], env: {} },
-    {
-      id: 'b', title: 'service, telemetry off',
-      args: ['--require', join(BUILD_ROOT, 'src/telemetry.js'), ...service],
-      env: { OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'warn' },
-    },
-    {
-      id: 'c', title: 'service, full telemetry',
-      args: ['--require', join(BUILD_ROOT, 'src/telemetry.js'), ...service],
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' },
-    },
+    serviceScenario('b', BUILD_ROOT, workload.modelPath, sink.endpoint),
+    serviceScenario('c', BUILD_ROOT, workload.modelPath, sink.endpoint),
   ];
   let port = 3100;
   const measureScenario = async (scenario: Scenario, label: string): Promise<Row> => {
@@ -179,13 +164,33 @@ async function main(): Promise<void> {
   printTable(rows, connections, duration, rounds);
 }
 
-function positiveInt(raw: string, flag: string, allowZero = false): number {
+/** Scenario (b) or (c) for the service compiled in `buildRoot` (a model-service build directory). */
+export function serviceScenario(id: 'b' | 'c', buildRoot: string, modelPath: string, sinkEndpoint: string): Scenario {
+  const args = ['--require', join(buildRoot, 'src/telemetry.js'), join(buildRoot, 'src/server.js'), '--model', modelPath, '--host', '127.0.0.1'];
+  return id === 'b'
+    ? { id, title: 'service, telemetry off', args, env: { OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'warn' } }
+    : { id, title: 'service, full telemetry', args, env: { OTEL_EXPORTER_OTLP_ENDPOINT: sinkEndpoint, OTEL_TRACES_SAMPLER: 'always_on', LOG_LEVEL: 'info' } };
+}
+
+/** Writes wrk's inputs (length-prefixed documents and the Lua script) into `dir`. */
+export async function writeWrkInputs(dir: string, documents: readonly string[]): Promise<{ docsFile: string; scriptFile: string }> {
+  const docsFile = join(dir, 'documents.bin');
+  await writeFile(docsFile, Buffer.concat(documents.flatMap((d) => {
+    const bytes = Buffer.from(d, 'utf8');
+    return [Buffer.from(`${bytes.length}\n`), bytes];
+  })));
+  const scriptFile = join(dir, 'random-document.lua');
+  await writeFile(scriptFile, WRK_SCRIPT);
+  return { docsFile, scriptFile };
+}
+
+export function positiveInt(raw: string, flag: string, allowZero = false): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${raw}`);
   return value;
 }
 
-async function startServer(scenario: Scenario, port: number, logFile: string): Promise<ChildProcess> {
+export async function startServer(scenario: Scenario, port: number, logFile: string): Promise<ChildProcess> {
   const out = createWriteStream(logFile);
   await new Promise((r) => out.once('open', r));
   const args = scenario.id === 'a' ? [...scenario.args, String(port)] : [...scenario.args, '--port', String(port)];
@@ -206,7 +211,7 @@ async function startServer(scenario: Scenario, port: number, logFile: string): P
   }
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
+export async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -220,7 +225,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
  * /proc/<pid>/stat. Per request it is a steadier figure than req/s on a shared
  * machine: it does not count time the server spent waiting for its core.
  */
-function readCpuSeconds(pid: number): number {
+export function readCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after "pid (comm) ".
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
@@ -233,7 +238,7 @@ function readRssMb(pid: number): number {
   return kb / 1024;
 }
 
-function runWrk(url: string, script: string, docs: string, connections: number, seconds: number): Promise<WrkResult> {
+export function runWrk(url: string, script: string, docs: string, connections: number, seconds: number): Promise<WrkResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('taskset', ['-c', LOAD_CPU, WRK, '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
       env: { ...process.env, DOCS_FILE: docs },
