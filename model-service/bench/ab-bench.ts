@@ -21,12 +21,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { numberFlag, parseFlags, runCli, UsageError } from '../src/cli/usage-error';
 import {
-  LOAD_CPU, positiveInt, readCpuSeconds, runWrk, serviceScenario, startServer, stopServer, writeWrkInputs,
+  LOAD_CPU, log, readCpuSeconds, runWrk, serviceScenario, startServer, stopServer, writeWrkInputs,
 } from './http-bench';
 import { startOtlpSink } from './otlp-sink';
 import { prepareWorkload } from './workload';
+import { median } from './stats';
 
 const PACKAGE_ROOT = resolve(__dirname, '../..');
 const CURRENT_BUILD = resolve(__dirname, '..');
@@ -43,16 +44,6 @@ interface Turn {
   readonly cpuUsPerRequest: number;
   readonly requestsPerSecond: number;
   readonly p99Ms: number;
-}
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function quartiles(xs: readonly number[]): [number, number] {
@@ -75,30 +66,26 @@ function baselineBuild(raw: string | undefined): string {
   return dir;
 }
 
-class UsageError extends Error {}
-
 /** Below this many paired turns the ratios' quartiles say little (calibrated with two copies of one build). */
 const MIN_TURNS_FOR_VERDICT = 6;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      against: { type: 'string' },
-      scenario: { type: 'string', default: 'c' },
-      turn: { type: 'string', default: '3' },
-      turns: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
-      connections: { type: 'string', default: '16' },
-      model: { type: 'string' },
-    },
+  const values = parseFlags(process.argv.slice(2), {
+    against: { type: 'string' },
+    scenario: { type: 'string', default: 'c' },
+    turn: { type: 'string' },
+    turns: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    model: { type: 'string' },
   });
   const baseline = baselineBuild(values.against);
   const scenarioId = values.scenario;
   if (scenarioId !== 'b' && scenarioId !== 'c') throw new UsageError(`--scenario must be b or c, got ${scenarioId}`);
-  const turnSeconds = positiveInt(values.turn!, '--turn');
-  const turns = positiveInt(values.turns!, '--turns');
-  const warmup = positiveInt(values.warmup!, '--warmup', true);
-  const connections = positiveInt(values.connections!, '--connections');
+  const turnSeconds = numberFlag('turn', values.turn, { integer: true, min: 1 }) ?? 3;
+  const turns = numberFlag('turns', values.turns, { integer: true, min: 1 }) ?? 10;
+  const warmup = numberFlag('warmup', values.warmup, { integer: true, min: 0 }) ?? 3;
+  const connections = numberFlag('connections', values.connections, { integer: true, min: 1 }) ?? 16;
   execFileSync('taskset', ['-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
 
   const workload = await prepareWorkload(values.model, log);
@@ -167,9 +154,4 @@ function printReport(base: Turn[], current: Turn[], baselineDir: string, scenari
   }
 }
 
-if (require.main === module) {
-  main().catch((err: Error) => {
-    process.stderr.write(`bench:ab: ${err.message}\n${err instanceof UsageError ? `\n${USAGE}\n` : ''}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  });
-}
+if (require.main === module) runCli(main, USAGE);

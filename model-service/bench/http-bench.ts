@@ -24,7 +24,7 @@ import { prepareWorkload } from './workload';
 
 const WRK = '/usr/bin/wrk';
 const BUILD_ROOT = resolve(__dirname, '..');
-export const SERVER_CPU = '0';
+const SERVER_CPU = '0';
 export const LOAD_CPU = '1';
 /** USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux, see `getconf CLK_TCK`). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -62,7 +62,7 @@ function median(rows: Row[]): Row {
 }
 
 // wrk picks a random test document per request from a length-prefixed file.
-export const WRK_SCRIPT = `
+const WRK_SCRIPT = `
 local docs = {}
 local f = assert(io.open(os.getenv("DOCS_FILE"), "rb"))
 local data = f:read("*a"); f:close()
@@ -80,7 +80,7 @@ request = function()
 end
 `;
 
-function log(line: string): void {
+export function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
@@ -184,7 +184,7 @@ export async function writeWrkInputs(dir: string, documents: readonly string[]):
   return { docsFile, scriptFile };
 }
 
-export function positiveInt(raw: string, flag: string, allowZero = false): number {
+function positiveInt(raw: string, flag: string, allowZero = false): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${raw}`);
   return value;

@@ -15,6 +15,7 @@ import { formatTable } from '../src/cli/table';
 import { UsageError, numberFlag, parseFlags, runCli } from '../src/cli/usage-error';
 import { ALL_CATEGORIES, DEFAULT_CATEGORIES, loadNewsgroups, type NewsgroupsDataset } from '../src/data/newsgroups';
 import { evaluateModel, loadModel, saveModel, trainModel, type LabelledDocument, type TrainerName } from '../src/model';
+import { median, quantile } from './stats';
 
 const USAGE = `Usage: npm run bench:model -- [--data <archive or folder>] [--repeats <n>] [--skip-ml-logistic-regression]
 
@@ -45,16 +46,6 @@ interface TrainerFigures {
   loadMs: number;
   /** How the softmax trainer's L-BFGS refinement ended (absent when it did not run). */
   solver?: { iterations: number; evaluations: number; stop: string };
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-function quantile(xs: number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 /** Per-document latency of classify() (tokenize + tf-idf + scores + probabilities) over the test documents. */

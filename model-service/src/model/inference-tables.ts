@@ -1,5 +1,5 @@
 import { WORD_LOWER } from './char-classes';
-import type { ScanResult } from './term-index';
+import { doubled, type ScanResult } from './term-index';
 
 /**
  * The serving-side layout of a trained linear text model: read-only tables
@@ -133,11 +133,7 @@ export class InferenceTables {
       if (id === EMPTY) {
         oov++;
       } else {
-        if (idCount === ids.length) {
-          const grown = new Int32Array(ids.length * 2);
-          grown.set(ids);
-          ids = this.idBuf = grown;
-        }
+        if (idCount === ids.length) ids = this.idBuf = doubled(ids);
         ids[idCount++] = id;
       }
     }

@@ -134,11 +134,7 @@ export class TermIndex {
         if (id < 0) {
           oov++;
         } else {
-          if (idCount === ids.length) {
-            const grown = new Int32Array(ids.length * 2);
-            grown.set(ids);
-            ids = this.idBuf = grown;
-          }
+          if (idCount === ids.length) ids = this.idBuf = doubled(ids);
           ids[idCount++] = id;
         }
       }
@@ -214,4 +210,11 @@ export class TermIndex {
     this.mask = size - 1;
     for (let id = 0; id < this.count; id++) this.place(id, this.hashes[id]);
   }
+}
+
+/** A full term-id buffer, doubled (the scanners reuse one buffer across documents and grow it on demand). */
+export function doubled(ids: Int32Array): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(ids.length * 2);
+  grown.set(ids);
+  return grown;
 }
