@@ -5,13 +5,17 @@
  *   (b) the service, telemetry off (no tracing, no per-request log line; metrics stay on)
  *   (c) the service, full telemetry: every request traced (5 spans) and exported
  *       over OTLP/HTTP to a local sink that decodes them, a log line per request
+ *   (d) what the issue measures (c) against: a Fastify app answering a constant
+ *       (no model) with OpenTelemetry set up as its docs show (http, @fastify/otel
+ *       and pino instrumentations, every span exported to the same sink), pino
+ *       request logging and prom-client request metrics
  *
  * The server is pinned to CPU 0 (taskset), wrk and this process (with the OTLP
  * sink) to CPU 1; 16 connections post random 20 Newsgroups test documents.
  * Prints req/s, p50/p99, the ratios and the server's RSS after each run.
  *
  * Options: --model <file> (default: train one), --duration <s> (15), --warmup <s> (3),
- *          --connections <n> (16), --only a,b,c, --rounds <n> (1; >1 interleaves and reports medians)
+ *          --connections <n> (16), --only a,b,c,d, --rounds <n> (1; >1 interleaves and reports medians)
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
@@ -30,10 +34,12 @@ export const LOAD_CPU = '1';
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface Scenario {
-  readonly id: 'a' | 'b' | 'c';
+  readonly id: 'a' | 'b' | 'c' | 'd';
   readonly title: string;
   readonly args: string[];
   readonly env: NodeJS.ProcessEnv;
+  /** The server takes its port as its last argument (the bench apps) rather than `--port` (the service). */
+  readonly portAsArgument?: boolean;
 }
 
 export interface WrkResult {
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '15' },
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
-      only: { type: 'string', default: 'a,b,c' },
+      only: { type: 'string', default: 'a,b,c,d' },
       rounds: { type: 'string', default: '1' },
     },
   });
@@ -110,9 +116,16 @@ async function main(): Promise<void> {
   const sink = await startOtlpSink();
 
   const all: Scenario[] = [
-    { id: 'a', title: 'bare Fastify, constant answer', args: [join(BUILD_ROOT, 'bench/bare-fastify.js')], env: {} },
+    { id: 'a', title: 'bare Fastify, constant answer', args: [join(BUILD_ROOT, 'bench/bare-fastify.js')], env: {}, portAsArgument: true },
     serviceScenario('b', BUILD_ROOT, workload.modelPath, sink.endpoint),
     serviceScenario('c', BUILD_ROOT, workload.modelPath, sink.endpoint),
+    {
+      id: 'd',
+      title: 'Fastify + default OpenTelemetry, no model',
+      args: ['--require', join(BUILD_ROOT, 'bench/instrumented-fastify-telemetry.js'), join(BUILD_ROOT, 'bench/instrumented-fastify.js')],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'always_on' },
+      portAsArgument: true,
+    },
   ];
   let port = 3100;
   const measureScenario = async (scenario: Scenario, label: string): Promise<Row> => {
@@ -134,12 +147,16 @@ async function main(): Promise<void> {
       const rssMb = readRssMb(server.pid!);
       await stopServer(server);
       let note = '';
+      const total = warmupRequests + result.requests;
       if (scenario.id === 'c') {
         // Let the last batch arrive, then check every request (warm-up included) was traced and logged.
         await new Promise((r) => setTimeout(r, 1_500));
         const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.includes('"route":"/predict"')).length;
-        const total = warmupRequests + result.requests;
         note = `${total} requests: ${sink.spanCount() - spansBefore} spans exported, ${lines} request log lines`;
+      } else if (scenario.id === 'd') {
+        await new Promise((r) => setTimeout(r, 1_500));
+        const spans = sink.spanCount() - spansBefore;
+        note = `${total} requests: ${spans} spans exported (${(spans / total).toFixed(1)} per request)`;
       }
       return { ...result, scenario, rssMb, cpuUsPerRequest, note, allRequestsPerSecond: [] };
     } finally {
@@ -193,7 +210,7 @@ function positiveInt(raw: string, flag: string, allowZero = false): number {
 export async function startServer(scenario: Scenario, port: number, logFile: string): Promise<ChildProcess> {
   const out = createWriteStream(logFile);
   await new Promise((r) => out.once('open', r));
-  const args = scenario.id === 'a' ? [...scenario.args, String(port)] : [...scenario.args, '--port', String(port)];
+  const args = scenario.portAsArgument ? [...scenario.args, String(port)] : [...scenario.args, '--port', String(port)];
   const child = spawn('taskset', ['-c', SERVER_CPU, process.execPath, ...args], {
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', ...scenario.env },
     stdio: ['ignore', out, out],
@@ -316,6 +333,13 @@ function printTable(rows: Row[], connections: number, duration: number, rounds: 
   if (c) {
     const met = c.requestsPerSecond >= 10_000 && c.p99Ms <= 10;
     console.log(`target (c) >= 10000 req/s with p99 <= 10 ms: ${c.requestsPerSecond.toFixed(0)} req/s, p99 ${c.p99Ms.toFixed(2)} ms -> ${met ? 'met' : 'NOT met'}`);
+  }
+  const d = rows.find((r) => r.scenario.id === 'd');
+  if (c && d) {
+    // The machine-independent form of (c)'s target: the issue's 10k req/s is set
+    // against ~9.3k for (d) measured on this machine, so (c) must beat (d) in the same run.
+    const ratio = c.requestsPerSecond / d.requestsPerSecond;
+    console.log(`target (c) faster with the model than (d) without one: (c) / (d) = ${ratio.toFixed(2)} -> ${ratio > 1 ? 'met' : 'NOT met'}`);
   }
   if (b && c) console.log(`cost of full telemetry: (c) / (b) = ${(c.requestsPerSecond / b.requestsPerSecond).toFixed(2)}`);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
