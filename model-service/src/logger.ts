@@ -27,19 +27,36 @@ export function cachedIsoTime(now: () => number = Date.now): () => string {
 }
 
 /**
- * The service's pino logger: one JSON object per line on stdout, level as a word
- * (`"level":"info"`, easier to filter in Loki than pino's numbers), ISO time.
- *
- * stdout is written asynchronously in chunks of at least 4 KiB, and at least
+ * stdout, written asynchronously in chunks of at least 4 KiB and at least
  * every 250 ms: a write per request line (sync, or async without a minimum
  * length) costs a syscall per request, which measured as ~5 % of the CPU of a
  * loaded service (32 KiB chunks measured no better than 4 KiB). An idle
- * service's lines appear within 250 ms. The server flushes on
- * shutdown (`logger.flush()`), and pino flushes on exit.
+ * service's lines appear within 250 ms. The server flushes on shutdown
+ * (`logger.flush()`), and pino's destination flushes synchronously on exit.
+ *
+ * Lines are handed to the writer as bytes (its `buffer` content mode) rather
+ * than as strings: in its default string mode the writer appends each line to
+ * a pending string and measures that string's UTF-8 length on every write,
+ * which flattens (copies) everything pending each time, and it converts the
+ * whole chunk to bytes again once written. With bytes it keeps a list and
+ * concatenates once per chunk. Measured with pino writing the service's
+ * completion line to a file: 4.1-5.5 → 3.1-3.2 µs of CPU per line.
+ */
+function stdoutDestination(): DestinationStream & { flush(cb?: (err?: Error) => void): void } {
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250, contentMode: 'buffer' });
+  return {
+    // The types declare string input only; in buffer mode the writer takes (and needs) bytes.
+    write: (line: string) => stdout.write(Buffer.from(line) as unknown as string),
+    flush: (cb) => stdout.flush(cb),
+  };
+}
+
+/**
+ * The service's pino logger: one JSON object per line on stdout, level as a word
+ * (`"level":"info"`, easier to filter in Loki than pino's numbers), ISO time.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination
-    ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
+  const destination = options.destination ?? stdoutDestination();
   return pino(
     {
       level: options.level,
