@@ -3,6 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { PooledIdGenerator } from './pooled-id-generator';
 
 export const DEFAULT_SERVICE_NAME = 'model-service';
 
@@ -80,7 +81,7 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
     spanProcessors.push(new BatchSpanProcessor(exporter, batchConfig(env)));
   }
 
-  const provider = new NodeTracerProvider({ resource, spanProcessors });
+  const provider = new NodeTracerProvider({ resource, spanProcessors, idGenerator: new PooledIdGenerator() });
   // No async context manager: the service passes span parents explicitly and
   // uses no auto-instrumentation, and AsyncLocalStorage's per-promise
   // bookkeeping would cost every request for nothing (see docs/serving.md).
