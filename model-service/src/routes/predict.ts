@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { classifyDocument, MODEL_ATTRIBUTES } from '../inference/classify-document';
 import { ServiceMetrics } from '../metrics/registry';
 import { Prediction, TextClassifier } from '../model/classifier';
@@ -27,6 +27,11 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
   const { classifier, metrics, tracer, batchLimit } = options;
   const config: SheddableRouteConfig = { shed: true };
   const predictionJson = predictionJsonWriter(classifier.classes, classifier.version);
+  /** The single-document answer, already JSON: with the content type set, Fastify sends the string as is. */
+  const answerOne = (reply: FastifyReply, prediction: Prediction): string => {
+    reply.type('application/json; charset=utf-8');
+    return predictionJson(prediction);
+  };
 
   const classify = (request: FastifyRequest, text: string): Prediction => {
     const span = requestSpan(request);
@@ -41,11 +46,7 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
   app.post('/predict', { schema: predictRouteSchema, config }, async (request, reply) => {
     const body = request.body as string | JsonPredictBody | undefined;
     if (body === undefined || body === null) throw new HttpError(400, EMPTY_DOCUMENT);
-    if (typeof body === 'string') {
-      // Already JSON: with the content type set, Fastify sends the string as is.
-      reply.type('application/json; charset=utf-8');
-      return predictionJson(classify(request, nonEmpty(body, EMPTY_DOCUMENT)));
-    }
+    if (typeof body === 'string') return answerOne(reply, classify(request, nonEmpty(body, EMPTY_DOCUMENT)));
 
     if (body.texts !== undefined) {
       if (body.text !== undefined) throw new HttpError(400, 'send either "text" or "texts", not both');
@@ -66,8 +67,7 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
       };
     }
     if (body.text === undefined) throw new HttpError(400, 'JSON body needs "text" (one document) or "texts" (a batch)');
-    reply.type('application/json; charset=utf-8');
-    return predictionJson(classify(request, nonEmpty(body.text, EMPTY_DOCUMENT)));
+    return answerOne(reply, classify(request, nonEmpty(body.text, EMPTY_DOCUMENT)));
   });
 }
 

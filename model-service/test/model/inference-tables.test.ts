@@ -1,28 +1,9 @@
 import { DuplicateTermError, InferenceTables } from '../../src/model/inference-tables';
-import { TermIndex } from '../../src/model/term-index';
-import { documentFrequencies, smoothIdf } from '../../src/model/tfidf';
+import { mixedText, scannerModel } from '../fixtures/scanner-model';
 import { TINY_CORPUS } from '../fixtures/tiny-corpus';
 
-/** Deterministic text mixing ASCII words, Latin-1 and other BMP letters, digits, punctuation and long runs. */
-function mixedText(seed: number, words: number): string {
-  const pieces = ['the', 'Engine', 'ENGINE', 'puck', 'a', 'x1', '42', 'café', 'NAÏVE', 'Straße', 'é', 'İstanbul', 'ĳssel', 'Ωmega',
-    '日本語', 'a_b', '__', 'foo@bar.com', 'e-mail', '3.14', '½', '²³', 'ＦＵＬＬ', 'z'.repeat(300), '\u{1F600}x', 'tab\tsep', 'new\nline'];
-  let state = seed;
-  const next = () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state;
-  };
-  return Array.from({ length: words }, () => pieces[next() % pieces.length] + (next() % 7 === 0 ? '' : ' ')).join('');
-}
-
 describe('InferenceTables (the serving layout of a linear text model)', () => {
-  const training = new TermIndex();
-  const trainIds = TINY_CORPUS.map((d) => training.scan(d.text, true).termIds);
-  training.scan(mixedText(1, 400), true);
-  const vocabulary = training.terms();
-  const idf = Float32Array.from(smoothIdf(documentFrequencies(trainIds, vocabulary.length), trainIds.length));
-  const classCount = 3;
-  const weights = Float32Array.from({ length: vocabulary.length * classCount }, (_, i) => Math.sin(i) / 2);
+  const { training, vocabulary, idf, classCount, weights } = scannerModel(400);
   const tables = InferenceTables.build(vocabulary, idf, weights, classCount);
 
   it('tokenizes and looks up exactly as the training scanner does', () => {

@@ -1,33 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { InferenceTables } from '../../src/model/inference-tables';
-import { TermIndex } from '../../src/model/term-index';
 import type { SparseVector } from '../../src/model/classifier';
-import { documentFrequencies, smoothIdf, TfidfVectorizer } from '../../src/model/tfidf';
+import { TfidfVectorizer } from '../../src/model/tfidf';
 import { WasmKernel } from '../../src/model/wasm/wasm-kernel';
+import { mixedText, scannerModel } from '../fixtures/scanner-model';
 import { TINY_CORPUS } from '../fixtures/tiny-corpus';
 
-/** Text mixing ASCII, Latin-1, other BMP letters, characters outside the BMP, lone surrogates and long runs. */
-function mixedText(seed: number, words: number): string {
-  const pieces = ['the', 'Engine', 'ENGINE', 'puck', 'a', 'x1', '42', 'café', 'NAÏVE', 'Straße', 'é', 'İstanbul', 'ĳssel', 'Ωmega',
-    '日本語', 'a_b', '__', 'foo@bar.com', 'e-mail', '3.14', '½', '²³', 'ＦＵＬＬ', 'z'.repeat(300), '\u{1F600}x', 'ab\u{1D400}cd',
-    'lone\uD800surrogate', 'tab\tsep', 'new\nline', '\u00A0nbsp'];
-  let state = seed;
-  const next = () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state;
-  };
-  return Array.from({ length: words }, () => pieces[next() % pieces.length] + (next() % 7 === 0 ? '' : ' ')).join('');
-}
-
 describe('WasmKernel (the WebAssembly inference stages)', () => {
-  const training = new TermIndex();
-  const trainIds = TINY_CORPUS.map((d) => training.scan(d.text, true).termIds);
-  training.scan(mixedText(1, 500), true);
-  const vocabulary = training.terms();
-  const idf = Float32Array.from(smoothIdf(documentFrequencies(trainIds, vocabulary.length), trainIds.length));
-  const classCount = 3;
-  const weights = Float32Array.from({ length: vocabulary.length * classCount }, (_, i) => Math.sin(i) / 2);
+  const { vocabulary, idf, classCount, weights } = scannerModel(500);
   const intercepts = Float64Array.from([0.1, -0.2, 0.3]);
   const reference = InferenceTables.build(vocabulary, idf, weights, classCount);
   const kernel = new WasmKernel(reference.layout(), intercepts);
