@@ -11,6 +11,7 @@ import { Lifecycle } from './plugins/lifecycle';
 import { registerOverloadProtection } from './plugins/overload';
 import { registerRawDocumentParsers } from './plugins/raw-document-parsers';
 import { registerRequestTelemetry, tracingChildLoggerFactory } from './plugins/request-telemetry';
+import { registerResponseCoalescing } from './plugins/response-coalescing';
 import { registerPredictRoute } from './routes/predict';
 import { registerServiceRoutes } from './routes/service';
 import { errorResponseSchema } from './schemas/errors';
@@ -80,6 +81,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ModelServiceAp
     maxEventLoopUtilization: config.maxEventLoopUtilization,
     retryAfterSeconds: config.retryAfterSeconds,
   });
+  if (config.coalesceResponses) registerResponseCoalescing(app);
   await registerApiDocs(app);
   registerPredictRoute(app, { classifier, metrics, tracer, batchLimit: config.batchLimit });
   registerServiceRoutes(app, { classifier, registry: metrics.registry, lifecycle });

@@ -79,6 +79,11 @@ export const CONFIG_KEYS = {
     key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', type: 'integer', min: 100, max: 600_000, default: 10_000,
     description: 'Upper bound on graceful shutdown (drain + in-flight requests + span flush); exit 1 if exceeded.',
   },
+  coalesceResponses: {
+    key: 'coalesceResponses', env: 'COALESCE_RESPONSES', type: 'boolean', default: true,
+    description: 'Send the responses finished in one event-loop turn together at the end of the turn: far fewer '
+      + 'wake-ups of clients on the same node, for at most one turn of added latency. Off = each response as soon as it is ready.',
+  },
   keepAliveTimeoutMs: {
     key: 'keepAliveTimeoutMs', env: 'KEEP_ALIVE_TIMEOUT_MS', type: 'integer', min: 0, max: 600_000, default: 72_000,
     description: 'Idle keep-alive timeout; above typical load-balancer idle timeouts (60 s) so they close first.',

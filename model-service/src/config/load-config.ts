@@ -18,6 +18,7 @@ export interface ServiceConfig {
   readonly retryAfterSeconds: number;
   readonly shutdownDrainDelayMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly coalesceResponses: boolean;
   readonly keepAliveTimeoutMs: number;
 }
 

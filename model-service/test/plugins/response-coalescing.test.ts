@@ -1,0 +1,93 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { FastifyInstance } from 'fastify';
+import { registerResponseCoalescing } from '../../src/plugins/response-coalescing';
+import { buildTestApp, TestApp } from '../support/app';
+
+/** A bare app whose one route notes when its event-loop turn ends and when its response goes out. */
+async function orderingApp(coalesce: boolean): Promise<{ app: FastifyInstance; events: string[] }> {
+  const events: string[] = [];
+  const app = Fastify();
+  if (coalesce) registerResponseCoalescing(app);
+  app.get('/', async () => {
+    setImmediate(() => events.push('turn ended'));
+    return 'ok';
+  });
+  // Registered after the plugin's hook, so it runs when the response is released.
+  app.addHook('onSend', (_request, _reply, payload, done) => {
+    events.push('response sent');
+    done(null, payload);
+  });
+  await app.ready();
+  return { app, events };
+}
+
+describe('response coalescing', () => {
+  it('holds a response until the end of the event-loop turn that produced it', async () => {
+    const { app, events } = await orderingApp(true);
+    const response = await app.inject({ method: 'GET', url: '/' });
+    expect(response.body).toBe('ok');
+    expect(events).toEqual(['turn ended', 'response sent']);
+    await app.close();
+  });
+
+  it('sends at once when it is not registered (the comparison the test above relies on)', async () => {
+    const { app, events } = await orderingApp(false);
+    await app.inject({ method: 'GET', url: '/' });
+    expect(events[0]).toBe('response sent');
+    await app.close();
+  });
+
+  describe('in the service, over real sockets', () => {
+    let t: TestApp;
+    let base: string;
+    beforeAll(async () => {
+      t = await buildTestApp();
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => t.app.close());
+
+    it('gives every one of many concurrent requests its own answer, errors included', async () => {
+      const documents = ['the goalie stopped the puck', 'my engine needs a new clutch', 'a home run in the ninth inning',
+        'the rider leaned into the corner on his bike'];
+      const alone = await Promise.all(documents.map(async (text) => (await fetch(`${base}/predict`, { method: 'POST', body: text })).text()));
+
+      const requests = Array.from({ length: 64 }, (_, i) => i);
+      const answers = await Promise.all(requests.map(async (i) => {
+        // Every fifth request is a client error, so error answers are coalesced with the rest.
+        const body = i % 5 === 4 ? '' : documents[i % documents.length];
+        const response = await fetch(`${base}/predict`, { method: 'POST', body });
+        return { i, status: response.status, text: await response.text() };
+      }));
+      for (const { i, status, text } of answers) {
+        if (i % 5 === 4) {
+          expect(status).toBe(400);
+          expect(JSON.parse(text)).toMatchObject({ statusCode: 400 });
+        } else {
+          expect(status).toBe(200);
+          expect(text).toBe(alone[i % documents.length]);
+        }
+      }
+    });
+  });
+
+  it.each([
+    [true, ['turn ended', 'response sent']],
+    [false, ['response sent', 'turn ended']],
+  ])('is wired into the service by the coalesceResponses setting (%s)', async (coalesceResponses, expected) => {
+    const t = await buildTestApp({ coalesceResponses });
+    const events: string[] = [];
+    t.app.get('/turn', async () => {
+      setImmediate(() => events.push('turn ended'));
+      return 'ok';
+    });
+    t.app.addHook('onSend', (_request, _reply, payload, done) => {
+      events.push('response sent');
+      done(null, payload);
+    });
+    await t.app.inject({ method: 'GET', url: '/turn' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(expected);
+    await t.app.close();
+  });
+});
