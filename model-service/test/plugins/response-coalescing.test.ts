@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import Fastify, { FastifyInstance } from 'fastify';
 import { registerResponseCoalescing } from '../../src/plugins/response-coalescing';
@@ -68,6 +69,27 @@ describe('response coalescing', () => {
           expect(text).toBe(alone[i % documents.length]);
         }
       }
+    });
+
+    it('answers pipelined requests on one connection in order', async () => {
+      const { port } = t.app.server.address() as AddressInfo;
+      const documents = ['the goalie stopped the puck', '', 'my engine needs a new clutch'];
+      const raw = documents.map((d) => `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n`
+        + `Content-Length: ${Buffer.byteLength(d)}\r\n\r\n${d}`).join('')
+        + 'GET /no-such-route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+      const received = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(port, '127.0.0.1', () => socket.write(raw));
+        socket.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+      expect(statuses).toEqual([200, 400, 200, 404]);
+      const results = [...received.matchAll(/"result":"([^"]+)"/g)].map((m) => m[1]);
+      expect(results).toHaveLength(2);
+      expect(results[0]).toBe(JSON.parse(await (await fetch(`${base}/predict`, { method: 'POST', body: documents[0] })).text()).result);
+      expect(results[1]).toBe(JSON.parse(await (await fetch(`${base}/predict`, { method: 'POST', body: documents[2] })).text()).result);
     });
   });
 
