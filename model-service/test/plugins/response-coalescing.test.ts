@@ -4,20 +4,29 @@ import Fastify, { FastifyInstance } from 'fastify';
 import { registerResponseCoalescing } from '../../src/plugins/response-coalescing';
 import { buildTestApp, TestApp } from '../support/app';
 
-/** A bare app whose one route notes when its event-loop turn ends and when its response goes out. */
-async function orderingApp(coalesce: boolean): Promise<{ app: FastifyInstance; events: string[] }> {
+/**
+ * Adds a route at `url` that notes when its event-loop turn ends, and an
+ * `onSend` hook that notes when a response goes out. Added after the service's
+ * (or the plugin's) own hooks, the hook runs when a held response is released.
+ */
+function recordSendOrder(app: FastifyInstance, url: string): string[] {
   const events: string[] = [];
-  const app = Fastify();
-  if (coalesce) registerResponseCoalescing(app);
-  app.get('/', async () => {
+  app.get(url, async () => {
     setImmediate(() => events.push('turn ended'));
     return 'ok';
   });
-  // Registered after the plugin's hook, so it runs when the response is released.
   app.addHook('onSend', (_request, _reply, payload, done) => {
     events.push('response sent');
     done(null, payload);
   });
+  return events;
+}
+
+/** A bare app with the ordering route, with or without the plugin. */
+async function orderingApp(coalesce: boolean): Promise<{ app: FastifyInstance; events: string[] }> {
+  const app = Fastify();
+  if (coalesce) registerResponseCoalescing(app);
+  const events = recordSendOrder(app, '/');
   await app.ready();
   return { app, events };
 }
@@ -48,10 +57,13 @@ describe('response coalescing', () => {
     });
     afterAll(() => t.app.close());
 
+    /** One document answered on its own connection: the reference for the coalesced answers. */
+    const predictAlone = async (body: string): Promise<string> => (await fetch(`${base}/predict`, { method: 'POST', body })).text();
+
     it('gives every one of many concurrent requests its own answer, errors included', async () => {
       const documents = ['the goalie stopped the puck', 'my engine needs a new clutch', 'a home run in the ninth inning',
         'the rider leaned into the corner on his bike'];
-      const alone = await Promise.all(documents.map(async (text) => (await fetch(`${base}/predict`, { method: 'POST', body: text })).text()));
+      const alone = await Promise.all(documents.map(predictAlone));
 
       const requests = Array.from({ length: 64 }, (_, i) => i);
       const answers = await Promise.all(requests.map(async (i) => {
@@ -88,8 +100,8 @@ describe('response coalescing', () => {
       expect(statuses).toEqual([200, 400, 200, 404]);
       const results = [...received.matchAll(/"result":"([^"]+)"/g)].map((m) => m[1]);
       expect(results).toHaveLength(2);
-      expect(results[0]).toBe(JSON.parse(await (await fetch(`${base}/predict`, { method: 'POST', body: documents[0] })).text()).result);
-      expect(results[1]).toBe(JSON.parse(await (await fetch(`${base}/predict`, { method: 'POST', body: documents[2] })).text()).result);
+      expect(results[0]).toBe(JSON.parse(await predictAlone(documents[0])).result);
+      expect(results[1]).toBe(JSON.parse(await predictAlone(documents[2])).result);
     });
   });
 
@@ -98,15 +110,7 @@ describe('response coalescing', () => {
     [false, ['response sent', 'turn ended']],
   ])('is wired into the service by the coalesceResponses setting (%s)', async (coalesceResponses, expected) => {
     const t = await buildTestApp({ coalesceResponses });
-    const events: string[] = [];
-    t.app.get('/turn', async () => {
-      setImmediate(() => events.push('turn ended'));
-      return 'ok';
-    });
-    t.app.addHook('onSend', (_request, _reply, payload, done) => {
-      events.push('response sent');
-      done(null, payload);
-    });
+    const events = recordSendOrder(t.app, '/turn');
     await t.app.inject({ method: 'GET', url: '/turn' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(events).toEqual(expected);
