@@ -1,0 +1,86 @@
+/**
+ * `npm run bench:train`: `npm run train` as a user runs it (a whole process, from the repository
+ * root, build check included) against the same job in scikit-learn (bench/sklearn_train.py),
+ * in alternating rounds so both see the same machine, with the ratio of the medians.
+ *
+ * Run it under `flock /tmp/bench.lock` so two benchmarks never overlap.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resolveDataSource } from '../src/cli/paths';
+import { formatTable } from '../src/cli/table';
+import { UsageError, numberFlag, parseFlags, runCli } from '../src/cli/usage-error';
+import { median } from './stats';
+
+const USAGE = `Usage: npm run bench:train -w model-service -- --data <archive> [--rounds <n>] [--python <interpreter>]
+
+  --data     20news-bydate.tar.gz (default: $NEWSGROUPS_DATA)
+  --rounds   timed runs of each (default 5), after one untimed warm-up run of each
+  --python   a Python 3 with scikit-learn (default: the first of python3, /usr/bin/python3 that imports it;
+             Debian: apt-get install python3-sklearn)`;
+
+/** The issue's target: our whole `npm run train` at most this many times scikit-learn's whole process. */
+const TARGET_RATIO = 1.5;
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const SKLEARN_SCRIPT = resolve(__dirname, '..', '..', 'bench', 'sklearn_train.py');
+
+function pythonWithSklearn(explicit: string | undefined): string {
+  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
+  for (const python of candidates) {
+    if (spawnSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0) return python;
+  }
+  throw new UsageError(`no Python with scikit-learn among ${candidates.join(', ')}: install it (apt-get install python3-sklearn) or pass --python`);
+}
+
+/** Runs a command to completion; returns its wall time in seconds, or throws with its output. */
+function timed(label: string, command: string, args: readonly string[], cwd: string): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, INIT_CWD: cwd } });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) throw new Error(`${label} failed (exit ${result.status}):\n${result.stderr || result.stdout}`);
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), {
+    data: { type: 'string' },
+    rounds: { type: 'string' },
+    python: { type: 'string' },
+  });
+  const data = resolveDataSource(flags.data);
+  if (data === undefined) throw new UsageError('no data: pass --data <20news-bydate.tar.gz> or set NEWSGROUPS_DATA');
+  const rounds = numberFlag('rounds', flags.rounds, { integer: true, min: 1 }) ?? 5;
+  const python = pythonWithSklearn(flags.python);
+  const out = mkdtempSync(join(tmpdir(), 'bench-train-'));
+  try {
+    const ours = () => timed('npm run train', 'npm', ['run', 'train', '--silent', '--', '--data', data, '--out', join(out, 'model.json')], REPO_ROOT);
+    const theirs = () => timed('scikit-learn', python, [SKLEARN_SCRIPT, '--data', data, '--out', join(out, 'model.pickle')], REPO_ROOT);
+    ours();
+    theirs();
+    const times = { ours: [] as number[], theirs: [] as number[] };
+    for (let round = 1; round <= rounds; round++) {
+      // Alternate who goes first so a slow moment of the machine does not always hit the same side.
+      if (round % 2 === 1) {
+        times.ours.push(ours());
+        times.theirs.push(theirs());
+      } else {
+        times.theirs.push(theirs());
+        times.ours.push(ours());
+      }
+      process.stderr.write(`round ${round}/${rounds}: npm run train ${times.ours.at(-1)!.toFixed(2)} s, scikit-learn ${times.theirs.at(-1)!.toFixed(2)} s\n`);
+    }
+    const row = (name: string, xs: number[]) => [name, median(xs).toFixed(2), Math.min(...xs).toFixed(2), Math.max(...xs).toFixed(2)];
+    const ratio = median(times.ours) / median(times.theirs);
+    process.stdout.write(
+      `\nWhole-process training, 4 categories, ${rounds} alternating rounds (wall seconds)\n\n` +
+        `${formatTable(['process', 'median', 'min', 'max'], [row('npm run train', times.ours), row(`scikit-learn (${SKLEARN_SCRIPT.split('/').pop()})`, times.theirs)])}\n\n` +
+        `ratio of medians: ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})\n`,
+    );
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+runCli(main, USAGE);
