@@ -1,21 +1,21 @@
 /*
  * The classifier's per-document kernel in WebAssembly (AssemblyScript): tokenize
  * + vocabulary lookup, tf-idf, and class scores, over tables the host
- * (src/model/wasm/wasm-kernel.ts) builds and copies into linear memory.
+ * (src/model/serving/wasm/wasm-kernel.ts) builds and copies into linear memory.
  *
  * Why WebAssembly: the per-character scan is the service's largest cost. In
  * JavaScript every character is a charCodeAt, a typed-array load and a bounds
  * check (~4 ns per character, ~10 µs per average document, more in a loaded
  * server); compiled WebAssembly runs the same loop over UTF-8 bytes about twice
  * as fast, and the tf-idf and score stages likewise. The rules are those of the
- * JavaScript scanner (src/model/term-index.ts, inference-tables.ts): the same
+ * JavaScript scanner (src/model/training/term-index.ts, inference-tables.ts): the same
  * lowercase/word-character table, runs of 2+ BMP word characters, the same two
  * hashes over UTF-16 code units (a BMP code point is one code unit); characters
  * outside the BMP are never word characters, as there. Tests compare both
  * token for token and score for score.
  *
  * Build: `npm run build:wasm` (compiles this file and embeds the bytes in
- * src/model/wasm/inference-wasm.ts); a test fails if the embedded bytes are stale.
+ * src/model/serving/wasm/inference-wasm.ts); a test fails if the embedded bytes are stale.
  */
 let lowerPtr: usize = 0;   // u16[65536]: lowercase word char, 0 = not a word char
 let slotsPtr: usize = 0;   // i32[size*3]: h1, h2, id (-1 empty)

@@ -10,11 +10,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveDataSource } from '../src/cli/paths';
+import { resolveDataSource } from '../src/paths';
 import { formatTable } from '../src/cli/table';
 import { UsageError, numberFlag, parseFlags, runCli } from '../src/cli/usage-error';
 import { ALL_CATEGORIES, DEFAULT_CATEGORIES, loadNewsgroups, type NewsgroupsDataset } from '../src/data/newsgroups';
-import { evaluateModel, loadModel, saveModel, trainModel, type LabelledDocument, type TrainerName } from '../src/model';
+import { loadModel } from '../src/model/serving';
+import { evaluateModel, saveModel, trainModel, type LabelledDocument, type TrainerName } from '../src/model/training';
 import { median, quantile } from './stats';
 
 const USAGE = `Usage: npm run bench:model -- [--data <archive or folder>] [--repeats <n>] [--skip-ml-logistic-regression]

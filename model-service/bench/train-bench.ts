@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveDataSource } from '../src/cli/paths';
+import { resolveDataSource } from '../src/paths';
 import { formatTable } from '../src/cli/table';
 import { UsageError, numberFlag, parseFlags, runCli } from '../src/cli/usage-error';
 import { median } from './stats';

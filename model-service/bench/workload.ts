@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadNewsgroups } from '../src/data/newsgroups';
-import { saveModel, trainModel } from '../src/model';
+import { saveModel, trainModel } from '../src/model/training';
 
 export interface Workload {
   readonly modelPath: string;

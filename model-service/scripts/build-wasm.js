@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Compiles assembly/inference.ts (AssemblyScript) and embeds the WebAssembly
- * bytes, base64, in src/model/wasm/inference-wasm.ts, so the service, the tests
+ * bytes, base64, in src/model/serving/wasm/inference-wasm.ts, so the service, the tests
  * (ts-jest) and the Docker image load it like any other module.
  *
  *   node scripts/build-wasm.js          writes the embedded module
@@ -14,7 +14,7 @@ const { join, resolve } = require('node:path');
 
 const root = resolve(__dirname, '..');
 const source = join(root, 'assembly/inference.ts');
-const target = join(root, 'src/model/wasm/inference-wasm.ts');
+const target = join(root, 'src/model/serving/wasm/inference-wasm.ts');
 // -O3 with the stub runtime: no GC, the host owns every byte of linear memory.
 const ASC_FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '1'];
 

@@ -5,7 +5,7 @@
 import { buildApp, ModelServiceApp } from './app';
 import { ConfigError, loadConfig, ServiceConfig } from './config';
 import { createLogger } from './logger';
-import { loadModel, ModelArtifactError, TextClassifier } from './model';
+import { loadModel, ModelArtifactError, TextClassifier } from './model/serving';
 import { shutdownGlobalTracing } from './tracing/flush';
 
 export interface RunningServer {

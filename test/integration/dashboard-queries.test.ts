@@ -1,6 +1,6 @@
 // The root type-check reaches the classifier through the test support; its ambient typing of
 // ml-logistic-regression lives in the model-service workspace, outside the root tsconfig's include.
-/// <reference path="../../model-service/src/model/ml-logistic-regression.d.ts" />
+/// <reference path="../../model-service/src/model/training/ml-logistic-regression.d.ts" />
 /**
  * End to end: the real model service, scraped by a real Prometheus (with exemplar storage, loading our
  * generated rules), gets a short burst of requests; then the dashboard's own queries, with the variables

@@ -1,7 +1,8 @@
 /** `npm run evaluate`: re-evaluate a saved model on the test split of its categories. */
 import { loadNewsgroups } from '../data/newsgroups';
-import { evaluateModel, loadModel } from '../model';
-import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from './paths';
+import { loadModel } from '../model/serving';
+import { evaluateModel } from '../model/training';
+import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from '../paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
 import { UsageError, parseFlags, runCli } from './usage-error';

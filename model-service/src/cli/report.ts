@@ -1,4 +1,4 @@
-import type { EvaluationReport } from '../model';
+import type { EvaluationReport } from '../model/training';
 import { formatTable } from './table';
 
 const fixed = (x: number) => x.toFixed(4);

@@ -3,8 +3,8 @@
  * split, save the artifact, print the report (tables, or JSON with --json).
  */
 import { DEFAULT_CATEGORIES, loadNewsgroups, parseCategoryList } from '../data/newsgroups';
-import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_WORK, REFINE_TOLERANCE, TRAINERS, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model';
-import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from './paths';
+import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_WORK, REFINE_TOLERANCE, TRAINER_NAMES, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model/training';
+import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from '../paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
 import { UsageError, numberFlag, parseFlags, runCli } from './usage-error';
@@ -21,7 +21,7 @@ Options:
   --data <path>           20news-bydate.tar.gz or its extracted folder
                           (default: $NEWSGROUPS_DATA, else download to the cache folder)
   --categories <list>     comma-separated newsgroups, or "all" (default: ${DEFAULT_CATEGORIES.join(',')})
-  --trainer <name>        ${TRAINERS.join(' | ')} (default: softmax-sgd)
+  --trainer <name>        ${TRAINER_NAMES.join(' | ')} (default: softmax-sgd)
   --c <number>            inverse L2 strength, scikit-learn's C (softmax-sgd; default ${sgd.c})
   --epochs <n>            passes over the data (softmax-sgd; default ${sgd.epochs}) or
                           gradient steps (ml-logistic-regression; default ${dense.epochs})
@@ -65,7 +65,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     help: { type: 'boolean' },
   });
   const trainer = (flags.trainer ?? 'softmax-sgd') as TrainerName;
-  if (!TRAINERS.includes(trainer)) throw new UsageError(`--trainer must be one of ${TRAINERS.join(', ')}, got "${flags.trainer}"`);
+  if (!TRAINER_NAMES.includes(trainer)) throw new UsageError(`--trainer must be one of ${TRAINER_NAMES.join(', ')}, got "${flags.trainer}"`);
   let categories: string[];
   try {
     categories = flags.categories === undefined ? [...DEFAULT_CATEGORIES] : parseCategoryList(flags.categories);

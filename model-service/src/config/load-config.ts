@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL_PATH, packageRoot, resolveUserPath } from '../cli/paths';
+import { DEFAULT_MODEL_PATH, packageRoot, resolveUserPath } from '../paths';
 import { CONFIG_KEYS, ConfigKey, ConfigKeyDefinition, LOG_LEVELS, LogLevel } from './keys';
 
 /** The resolved, validated service configuration. */

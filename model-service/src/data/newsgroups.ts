@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LabelledDocument } from '../model';
+import type { LabelledDocument } from '../model/training';
 import { DEFAULT_CATEGORIES } from './categories';
 import { downloadSettings, ensureArchiveDownloaded } from './download';
 import { NewsgroupsDataError } from './errors';

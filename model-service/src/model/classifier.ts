@@ -1,7 +1,7 @@
 /**
- * The contract between the classifier (training/evaluation, `src/model/`) and
- * the service (`src/app.ts`, `src/routes/`). The service only depends on this
- * interface and on `loadModel(path)`.
+ * The contract between the classifier (trained in `./training/`, served from
+ * `./serving/`) and the service (`src/app.ts`, `src/routes/`). The service only
+ * depends on this interface and on `loadModel(path)` (`./serving/`).
  *
  * Inference is split into the three stages the service times and traces
  * separately (`tokenize` -> `tfidf` -> `predict`, see INFERENCE_STAGES in
@@ -48,4 +48,6 @@ export interface TextClassifier {
   predictVector(vector: SparseVector, doc: TokenizedDocument): Prediction;
   /** tokenize + tfidf + predictVector in one call. */
   classify(text: string): Prediction;
+  /** Index (in `classes`) of the predicted class only, without probabilities: the fast path for evaluation. */
+  predictIndex(text: string): number;
 }

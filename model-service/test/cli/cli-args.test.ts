@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseEvaluateArgs } from '../../src/cli/evaluate';
-import { resolveDataSource, resolveUserPath } from '../../src/cli/paths';
+import { resolveDataSource, resolveUserPath } from '../../src/paths';
 import { parseTrainArgs } from '../../src/cli/train';
 import { UsageError } from '../../src/cli/usage-error';
 

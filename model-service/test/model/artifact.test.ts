@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelArtifactError, loadModel, saveModel, trainModel } from '../../src/model';
+import { ModelArtifactError, loadModel } from '../../src/model/serving';
+import { saveModel, trainModel } from '../../src/model/training';
 import { encodeArtifact } from '../../src/model/artifact';
 import { TINY_CORPUS } from '../fixtures/tiny-corpus';
 

@@ -9,7 +9,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadNewsgroups } from '../../src/data/newsgroups';
-import { LinearTextClassifier, saveModel, trainModel } from '../../src/model';
+import type { LinearTextClassifier } from '../../src/model/serving';
+import { saveModel, trainModel } from '../../src/model/training';
 import { TINY_CORPUS } from '../fixtures/tiny-corpus';
 
 export interface TrainedModel {

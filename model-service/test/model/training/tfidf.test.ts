@@ -1,5 +1,5 @@
-import { TermIndex } from '../../src/model/term-index';
-import { TfidfVectorizer, documentFrequencies, smoothIdf } from '../../src/model/tfidf';
+import { TermIndex } from '../../../src/model/training/term-index';
+import { TfidfVectorizer, documentFrequencies, smoothIdf } from '../../../src/model/training/tfidf';
 
 describe('TF-IDF (scikit-learn defaults: raw counts, smooth idf, L2 rows)', () => {
   // Worked by hand: n = 3 documents.

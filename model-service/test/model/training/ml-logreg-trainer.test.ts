@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateModel, loadModel, saveModel, trainModel } from '../../src/model';
-import { selectFeaturesChi2 } from '../../src/model/ml-logreg-trainer';
-import { TINY_CORPUS } from '../fixtures/tiny-corpus';
+import { loadModel } from '../../../src/model/serving';
+import { evaluateModel, saveModel, trainModel } from '../../../src/model/training';
+import { selectFeaturesChi2 } from '../../../src/model/training/ml-logreg-trainer';
+import { TINY_CORPUS } from '../../fixtures/tiny-corpus';
 
 describe('selectFeaturesChi2', () => {
   it('keeps the features whose weight depends most on the class, in id order', () => {

@@ -1,5 +1,3 @@
-import { WORD_LOWER } from './char-classes';
-import { doubled, type ScanResult } from './term-index';
 
 /**
  * The serving-side layout of a trained linear text model: read-only tables
@@ -22,27 +20,26 @@ import { doubled, type ScanResult } from './term-index';
  * words per second). Two vocabulary terms sharing both hashes would make one
  * unreachable: `build` detects that and rehashes with another seed.
  *
- * Tokenization is the same rule as `TermIndex.scan` (same WORD_LOWER table,
- * runs of 2+ word characters); a test checks both agree token for token.
- *
  * The service runs tokenize, tf-idf and scores in WebAssembly over these
- * tables (`layout()`, src/model/wasm/wasm-kernel.ts), about twice as fast;
- * `scan` here is the JavaScript reference the kernel is tested against (tf-idf
- * and scores are tested against the training vectorizer and a dot product).
+ * tables (`layout()`, ./wasm/wasm-kernel.ts). The tests check the kernel token
+ * for token against the training scanner (`TermIndex.scan`, same WORD_LOWER
+ * rule) and against a JavaScript reference lookup over these tables
+ * (test/support/reference-scanner.ts, built on the exports below), and its
+ * tf-idf and scores against the training vectorizer and a dot product.
  */
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
 /** Second hash: a Murmur-style multiply and xor-shift over the same code units, seeded. */
 const SECOND_PRIME = 0x5bd1e995;
 const SECOND_SEEDS = [0x9747b28c, 0x2545f491, 0x6a09e667, 0x3c6ef372];
-const EMPTY = -1;
+export const EMPTY_SLOT = -1;
 /** Int32 words per slot: first hash, second hash, term id. */
-const SLOT_WORDS = 3;
+export const SLOT_WORDS = 3;
 
 export class DuplicateTermError extends Error {}
 
-/** The tables' raw arrays, for the WebAssembly kernel (src/model/wasm/wasm-kernel.ts) to copy. */
+/** The tables' raw arrays, for the WebAssembly kernel (./wasm/wasm-kernel.ts) to copy. */
 export interface InferenceLayout {
   /** SLOT_WORDS Int32 per slot: first hash, second hash, term id (-1 = empty). */
   readonly slots: Int32Array;
@@ -62,7 +59,6 @@ export class InferenceTables {
    * the tf-idf and score stages pull through the cache.
    */
   private readonly records: Float32Array;
-  private idBuf = new Int32Array(1024);
 
   private constructor(
     private readonly slots: Int32Array,
@@ -99,58 +95,20 @@ export class InferenceTables {
   layout(): InferenceLayout {
     return { slots: this.slots, mask: this.mask, seed: this.seed, records: this.records, termCount: this.termCount, classCount: this.classCount };
   }
-
-  /** Tokenizes `text` (lowercase, maximal runs of 2+ word characters) and looks every token up. */
-  scan(text: string): ScanResult {
-    const n = text.length;
-    const slots = this.slots;
-    const mask = this.mask;
-    const seed = this.seed;
-    let ids = this.idBuf;
-    let idCount = 0;
-    let tokenCount = 0;
-    let oov = 0;
-    let i = 0;
-    while (i < n) {
-      let c = WORD_LOWER[text.charCodeAt(i)];
-      if (c < 0) {
-        i++;
-        continue;
-      }
-      const start = i;
-      let h1 = Math.imul(FNV_OFFSET ^ c, FNV_PRIME);
-      for (i++; i < n; i++) {
-        c = WORD_LOWER[text.charCodeAt(i)];
-        if (c < 0) break;
-        h1 = Math.imul(h1 ^ c, FNV_PRIME);
-      }
-      if (i - start < 2) continue;
-      tokenCount++;
-      // The second hash re-reads the token (still in L1) so the character loop above stays short.
-      let h2 = seed;
-      for (let k = start; k < i; k++) h2 = mix(h2, WORD_LOWER[text.charCodeAt(k)]);
-      const id = find(slots, mask, h1, h2);
-      if (id === EMPTY) {
-        oov++;
-      } else {
-        if (idCount === ids.length) ids = this.idBuf = doubled(ids);
-        ids[idCount++] = id;
-      }
-    }
-    return { termIds: ids.slice(0, idCount), tokenCount, outOfVocabularyCount: oov };
-  }
 }
 
-function mix(h: number, c: number): number {
+/** One step of the second hash over a lowercased code unit. */
+export function mixSecondHash(h: number, c: number): number {
   const m = Math.imul(h ^ c, SECOND_PRIME);
   return m ^ (m >>> 13);
 }
 
-function find(slots: Int32Array, mask: number, h1: number, h2: number): number {
+/** The term id stored under both hashes, or EMPTY_SLOT. */
+export function findTerm(slots: Int32Array, mask: number, h1: number, h2: number): number {
   for (let slot = h1 & mask; ; slot = (slot + 1) & mask) {
     const at = slot * SLOT_WORDS;
     const id = slots[at + 2];
-    if (id === EMPTY) return EMPTY;
+    if (id === EMPTY_SLOT) return EMPTY_SLOT;
     if (slots[at] === h1 && slots[at + 1] === h2) return id;
   }
 }
@@ -158,7 +116,7 @@ function find(slots: Int32Array, mask: number, h1: number, h2: number): number {
 /** The slot table for `vocabulary` under `seed`, or undefined if two distinct terms share both hashes. */
 function fillSlots(vocabulary: readonly string[], size: number, seed: number): Int32Array | undefined {
   const slots = new Int32Array(size * SLOT_WORDS);
-  for (let s = 0; s < size; s++) slots[s * SLOT_WORDS + 2] = EMPTY;
+  for (let s = 0; s < size; s++) slots[s * SLOT_WORDS + 2] = EMPTY_SLOT;
   const mask = size - 1;
   for (let id = 0; id < vocabulary.length; id++) {
     const term = vocabulary[id];
@@ -167,10 +125,10 @@ function fillSlots(vocabulary: readonly string[], size: number, seed: number): I
     for (let k = 0; k < term.length; k++) {
       const c = term.charCodeAt(k);
       h1 = Math.imul(h1 ^ c, FNV_PRIME);
-      h2 = mix(h2, c);
+      h2 = mixSecondHash(h2, c);
     }
     let slot = h1 & mask;
-    for (; slots[slot * SLOT_WORDS + 2] !== EMPTY; slot = (slot + 1) & mask) {
+    for (; slots[slot * SLOT_WORDS + 2] !== EMPTY_SLOT; slot = (slot + 1) & mask) {
       const at = slot * SLOT_WORDS;
       if (slots[at] !== h1 || slots[at + 1] !== h2) continue;
       const other = slots[at + 2];

@@ -1,6 +1,6 @@
 import { Matrix } from 'ml-matrix';
 import LogisticRegression from 'ml-logistic-regression';
-import type { SparseVector } from './classifier';
+import type { SparseVector } from '../classifier';
 import type { LinearWeights } from './softmax-trainer';
 
 /**

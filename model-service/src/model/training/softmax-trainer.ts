@@ -1,4 +1,4 @@
-import type { SparseVector } from './classifier';
+import type { SparseVector } from '../classifier';
 import { mulberry32, shuffleInPlace } from './random';
 
 /**

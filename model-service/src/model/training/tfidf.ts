@@ -1,4 +1,4 @@
-import type { SparseVector } from './classifier';
+import type { SparseVector } from '../classifier';
 
 /**
  * TF-IDF with scikit-learn's default semantics (TfidfTransformer(norm="l2",

@@ -1,7 +1,6 @@
-import type { SparseVector } from '../classifier';
-import { WORD_LOWER } from '../char-classes';
+import type { SparseVector, TokenizedDocument } from '../../classifier';
+import { WORD_LOWER } from '../../char-classes';
 import type { InferenceLayout } from '../inference-tables';
-import type { ScanResult } from '../term-index';
 import { INFERENCE_WASM_BASE64 } from './inference-wasm';
 
 /*
@@ -94,7 +93,7 @@ export class WasmKernel {
     new Float64Array(buffer, this.pointers.intercepts, K).set(intercepts);
   }
 
-  scan(text: string): ScanResult {
+  scan(text: string): TokenizedDocument {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     if (text.length * 3 > this.textCapacity) this.allocateScratch(text.length * 3);
     const { written } = this.encoder.encodeInto(text, this.bytes.subarray(this.textPtr, this.textPtr + this.textCapacity));

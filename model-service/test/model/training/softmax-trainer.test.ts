@@ -1,5 +1,5 @@
-import type { SparseVector } from '../../src/model/classifier';
-import { trainSoftmax } from '../../src/model/softmax-trainer';
+import type { SparseVector } from '../../../src/model/classifier';
+import { trainSoftmax } from '../../../src/model/training/softmax-trainer';
 
 /** Three classes, each owning two of six features; rows unit-norm with a little overlap noise. */
 function separableToySet(rowsPerClass: number): { rows: SparseVector[]; labels: Int32Array } {

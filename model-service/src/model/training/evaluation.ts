@@ -1,3 +1,6 @@
+import type { TextClassifier } from '../classifier';
+import type { LabelledDocument } from './train-model';
+
 /**
  * Classification metrics with scikit-learn's definitions (precision/recall/F1
  * per class, macro-F1 = unweighted mean of per-class F1, a class with no
@@ -53,4 +56,20 @@ export function evaluatePredictions(labels: readonly string[], truth: Int32Array
     confusion,
     labels,
   };
+}
+
+/** Predicts every document and scores the predictions. Unknown labels are an error. */
+export function evaluateModel(model: TextClassifier, docs: readonly LabelledDocument[]): EvaluationReport {
+  const classId = new Map(model.classes.map((c, i) => [c, i]));
+  const truth = new Int32Array(docs.length);
+  const predicted = new Int32Array(docs.length);
+  docs.forEach((d, i) => {
+    const id = classId.get(d.label);
+    if (id === undefined) {
+      throw new RangeError(`document ${i} has label "${d.label}", which the model does not know (it predicts ${model.classes.join(', ')})`);
+    }
+    truth[i] = id;
+    predicted[i] = model.predictIndex(d.text);
+  });
+  return evaluatePredictions(model.classes, truth, predicted);
 }

@@ -1,7 +1,7 @@
-import type { SparseVector } from '../../src/model/classifier';
-import { minimizeLbfgs } from '../../src/model/lbfgs';
-import { inverseHessianDiagonal, refineSoftmaxLbfgs, softmaxObjective } from '../../src/model/softmax-lbfgs';
-import { trainSoftmax } from '../../src/model/softmax-trainer';
+import type { SparseVector } from '../../../src/model/classifier';
+import { minimizeLbfgs } from '../../../src/model/training/lbfgs';
+import { inverseHessianDiagonal, refineSoftmaxLbfgs, softmaxObjective } from '../../../src/model/training/softmax-lbfgs';
+import { trainSoftmax } from '../../../src/model/training/softmax-trainer';
 
 describe('minimizeLbfgs', () => {
   it('finds the minimum of the Rosenbrock function', () => {

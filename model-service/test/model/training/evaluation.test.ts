@@ -1,4 +1,4 @@
-import { evaluatePredictions } from '../../src/model/evaluation';
+import { evaluatePredictions } from '../../../src/model/training/evaluation';
 
 describe('evaluatePredictions', () => {
   it('computes accuracy, per-class precision/recall/F1, macro-F1 and the confusion matrix', () => {

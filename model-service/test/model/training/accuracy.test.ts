@@ -4,10 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_CATEGORIES, loadNewsgroups } from '../../src/data/newsgroups';
-import { evaluateModel, trainModel } from '../../src/model';
+import { DEFAULT_CATEGORIES, loadNewsgroups } from '../../../src/data/newsgroups';
+import { evaluateModel, trainModel } from '../../../src/model/training';
 
-const archive = process.env.NEWSGROUPS_DATA ?? resolve(__dirname, '../../../../shared/data/20news-bydate.tar.gz');
+const archive = process.env.NEWSGROUPS_DATA ?? resolve(__dirname, '../../../../../shared/data/20news-bydate.tar.gz');
 
 /**
  * The issue's target: accuracy and macro-F1 >= 0.966. The default trainer

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateModel, loadModel, saveModel, trainModel } from '../../src/model';
-import { TINY_CORPUS } from '../fixtures/tiny-corpus';
+import { loadModel } from '../../../src/model/serving';
+import { evaluateModel, saveModel, trainModel } from '../../../src/model/training';
+import { TINY_CORPUS } from '../../fixtures/tiny-corpus';
 
 describe('trainModel / saveModel / loadModel', () => {
   let dir: string;

@@ -1,4 +1,5 @@
-import { WORD_LOWER } from './char-classes';
+import { WORD_LOWER } from '../char-classes';
+import type { TokenizedDocument } from '../classifier';
 
 /**
  * Vocabulary lookup straight from document text to term ids.
@@ -17,15 +18,6 @@ import { WORD_LOWER } from './char-classes';
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const EMPTY = -1;
-
-export interface ScanResult {
-  /** Term ids of in-vocabulary tokens in document order (repeats kept). */
-  readonly termIds: Int32Array;
-  /** All tokens (2+ word characters), known or not. */
-  readonly tokenCount: number;
-  /** Tokens that are not in the vocabulary. */
-  readonly outOfVocabularyCount: number;
-}
 
 export class TermIndex {
   private chars: Uint16Array;
@@ -106,7 +98,7 @@ export class TermIndex {
    * characters) and maps tokens to ids. With `insert`, unknown tokens are added
    * to the vocabulary instead of counted as out-of-vocabulary.
    */
-  scan(text: string, insert = false): ScanResult {
+  scan(text: string, insert = false): TokenizedDocument {
     const length = text.length;
     let buf: Uint16Array = this.tokenBuf;
     let ids: Int32Array = this.idBuf;

@@ -1,4 +1,4 @@
-import { TermIndex } from '../../src/model/term-index';
+import { TermIndex } from '../../../src/model/training/term-index';
 
 /** Tokens as scikit-learn's CountVectorizer(lowercase=True, token_pattern=r"(?u)\b\w\w+\b") yields them. */
 function tokens(text: string): string[] {

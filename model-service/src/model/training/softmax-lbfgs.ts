@@ -1,4 +1,4 @@
-import type { SparseVector } from './classifier';
+import type { SparseVector } from '../classifier';
 import { minimizeLbfgs, type LbfgsResult, type Objective } from './lbfgs';
 import type { LinearWeights } from './softmax-trainer';
 

@@ -1,17 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { InferenceTables } from '../../src/model/inference-tables';
-import type { SparseVector } from '../../src/model/classifier';
-import { TfidfVectorizer } from '../../src/model/tfidf';
-import { WasmKernel } from '../../src/model/wasm/wasm-kernel';
-import { mixedText, scannerModel } from '../fixtures/scanner-model';
-import { TINY_CORPUS } from '../fixtures/tiny-corpus';
+import { InferenceTables } from '../../../src/model/serving/inference-tables';
+import type { SparseVector } from '../../../src/model/classifier';
+import { TfidfVectorizer } from '../../../src/model/training/tfidf';
+import { WasmKernel } from '../../../src/model/serving/wasm/wasm-kernel';
+import { mixedText, scannerModel } from '../../fixtures/scanner-model';
+import { referenceScan } from '../../support/reference-scanner';
+import { TINY_CORPUS } from '../../fixtures/tiny-corpus';
 
 describe('WasmKernel (the WebAssembly inference stages)', () => {
-  const { vocabulary, idf, classCount, weights } = scannerModel(500);
+  const { training, vocabulary, idf, classCount, weights } = scannerModel(500);
   const intercepts = Float64Array.from([0.1, -0.2, 0.3]);
-  const reference = InferenceTables.build(vocabulary, idf, weights, classCount);
-  const kernel = new WasmKernel(reference.layout(), intercepts);
+  const tables = InferenceTables.build(vocabulary, idf, weights, classCount);
+  const kernel = new WasmKernel(tables.layout(), intercepts);
+  const reference = { scan: (text: string) => referenceScan(tables, text) };
   // References: the training vectorizer for tf-idf, a dense dot product for the scores.
   const vectorizer = new TfidfVectorizer(Float64Array.from(idf));
   const denseScores = (vector: SparseVector) => Array.from(intercepts, (intercept, c) => {
@@ -32,6 +34,8 @@ describe('WasmKernel (the WebAssembly inference stages)', () => {
       const expected = reference.scan(text);
       const actual = kernel.scan(text);
       expect(Array.from(actual.termIds)).toEqual(Array.from(expected.termIds));
+      // and the one tokenizer rule: what the training scanner finds in the same vocabulary
+      expect(Array.from(actual.termIds)).toEqual(Array.from(training.scan(text).termIds));
       expect([actual.tokenCount, actual.outOfVocabularyCount]).toEqual([expected.tokenCount, expected.outOfVocabularyCount]);
       const expectedVector = vectorizer.transform(expected.termIds);
       const vector = kernel.tfidf(actual.termIds);
@@ -72,6 +76,6 @@ describe('WasmKernel (the WebAssembly inference stages)', () => {
 
   it('embeds the WebAssembly compiled from the current assembly/inference.ts', () => {
     // Fails when the AssemblyScript source changed without `npm run build:wasm -w model-service`.
-    expect(() => execFileSync(process.execPath, [join(__dirname, '../../scripts/build-wasm.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
+    expect(() => execFileSync(process.execPath, [join(__dirname, '../../../scripts/build-wasm.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
   }, 60_000);
 });

@@ -1,6 +1,7 @@
-import { DuplicateTermError, InferenceTables } from '../../src/model/inference-tables';
-import { mixedText, scannerModel } from '../fixtures/scanner-model';
-import { TINY_CORPUS } from '../fixtures/tiny-corpus';
+import { DuplicateTermError, InferenceTables } from '../../../src/model/serving/inference-tables';
+import { mixedText, scannerModel } from '../../fixtures/scanner-model';
+import { referenceScan } from '../../support/reference-scanner';
+import { TINY_CORPUS } from '../../fixtures/tiny-corpus';
 
 describe('InferenceTables (the serving layout of a linear text model)', () => {
   const { training, vocabulary, idf, classCount, weights } = scannerModel(400);
@@ -10,7 +11,7 @@ describe('InferenceTables (the serving layout of a linear text model)', () => {
     for (let seed = 2; seed < 40; seed++) {
       const text = mixedText(seed, 200) + TINY_CORPUS[seed % TINY_CORPUS.length].text;
       const expected = training.scan(text);
-      const actual = tables.scan(text);
+      const actual = referenceScan(tables, text);
       expect(Array.from(actual.termIds)).toEqual(Array.from(expected.termIds));
       expect(actual.tokenCount).toBe(expected.tokenCount);
       expect(actual.outOfVocabularyCount).toBe(expected.outOfVocabularyCount);
@@ -18,10 +19,10 @@ describe('InferenceTables (the serving layout of a linear text model)', () => {
   });
 
   it('counts unknown words as out of vocabulary and handles empty and huge inputs', () => {
-    expect(tables.scan('')).toEqual({ termIds: new Int32Array(0), tokenCount: 0, outOfVocabularyCount: 0 });
-    expect(tables.scan('qqqq zzzzzz 99999999').outOfVocabularyCount).toBe(3);
+    expect(referenceScan(tables, '')).toEqual({ termIds: new Int32Array(0), tokenCount: 0, outOfVocabularyCount: 0 });
+    expect(referenceScan(tables, 'qqqq zzzzzz 99999999').outOfVocabularyCount).toBe(3);
     const huge = 'the engine '.repeat(20_000);
-    expect(tables.scan(huge).termIds.length).toBe(training.scan(huge).termIds.length);
+    expect(referenceScan(tables, huge).termIds.length).toBe(training.scan(huge).termIds.length);
   });
 
   it('refuses a vocabulary that repeats a term', () => {

@@ -1,5 +1,5 @@
-import type { Prediction, SparseVector, TextClassifier, TokenizedDocument } from './classifier';
-import type { ModelParts, OutputKind } from './model-parts';
+import type { Prediction, SparseVector, TextClassifier, TokenizedDocument } from '../classifier';
+import type { ModelParts, OutputKind } from '../model-parts';
 import { InferenceTables } from './inference-tables';
 import { WasmKernel } from './wasm/wasm-kernel';
 

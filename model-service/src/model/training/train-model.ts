@@ -1,0 +1,100 @@
+import type { ModelParts } from '../model-parts';
+import { LinearTextClassifier } from '../serving/linear-classifier';
+import { classifierFromParts } from './save-model';
+import { TermIndex } from './term-index';
+import { documentFrequencies } from './tfidf';
+import { HyperParameterOptions, TRAINERS, TRAINER_NAMES, type TrainerName } from './trainers';
+
+export interface LabelledDocument {
+  readonly text: string;
+  readonly label: string;
+}
+
+export interface TrainOptions extends HyperParameterOptions {
+  /** @default 'softmax-sgd' — the sparse multinomial trainer; 'ml-logistic-regression' is the dense package, for comparison. */
+  readonly trainer?: TrainerName;
+  /** Seed for the document order. @default 42 */
+  readonly seed?: number;
+  /** Class order; must cover every label. @default the sorted distinct labels */
+  readonly classes?: readonly string[];
+  /** Extra metadata stored in the artifact (e.g. the training data's checksum and counts). */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Progress of the slow stages, for progress bars. */
+  readonly onProgress?: (stage: 'vectorize' | 'train', done: number, total: number) => void;
+}
+
+export const DEFAULT_SEED = 42;
+
+/** Trains a TF-IDF + logistic-regression classifier on `docs`. */
+export function trainModel(docs: readonly LabelledDocument[], options: TrainOptions = {}): LinearTextClassifier {
+  const trainerName = options.trainer ?? 'softmax-sgd';
+  if (!TRAINER_NAMES.includes(trainerName)) throw new RangeError(`unknown trainer "${trainerName}"; use one of ${TRAINER_NAMES.join(', ')}`);
+  const seed = options.seed ?? DEFAULT_SEED;
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+  if (docs.length === 0) throw new RangeError('cannot train on zero documents');
+
+  const classes = options.classes ? [...options.classes] : [...new Set(docs.map((d) => d.label))].sort();
+  const classId = new Map(classes.map((c, i) => [c, i]));
+  if (classes.length < 2) throw new RangeError(`need at least two classes to train, got ${classes.length}`);
+  const labels = new Int32Array(docs.length);
+  docs.forEach((d, i) => {
+    const id = classId.get(d.label);
+    if (id === undefined) throw new RangeError(`document ${i} has label "${d.label}", which is not among the classes ${classes.join(', ')}`);
+    labels[i] = id;
+  });
+
+  // Vocabulary and term ids in one pass with the same tokenizer rule that serves predictions.
+  const scanner = new TermIndex(1 << 15);
+  const scanned = docs.map((d, i) => {
+    const ids = scanner.scan(d.text, true).termIds;
+    if ((i + 1) % 500 === 0 || i + 1 === docs.length) options.onProgress?.('vectorize', i + 1, docs.length);
+    return ids;
+  });
+  if (scanner.size === 0) throw new RangeError('the training documents contain no tokens (words of 2+ letters/digits)');
+  const { index, termIds } = orderByDocumentFrequency(scanner, scanned);
+
+  const trained = TRAINERS[trainerName].train(
+    { index, termIds, labels, classCount: classes.length, seed, onStep: (done, total) => options.onProgress?.('train', done, total) },
+    options,
+  );
+  const parts: ModelParts = {
+    classes,
+    vocabulary: trained.index.terms(),
+    // Stored as float32; the classifier below uses the stored precision, so the
+    // evaluation recorded at training time is what a loaded model reproduces.
+    idf: Float32Array.from(trained.idf),
+    weights: Float32Array.from(trained.weights),
+    intercepts: trained.intercepts,
+    output: trained.output,
+    metadata: {
+      ...options.metadata,
+      trainer: trainerName,
+      hyperParameters: trained.hyperParameters,
+      ...(trained.solver && { solver: trained.solver }),
+      classes,
+      trainDocuments: docs.length,
+      vocabularySize: trained.index.size,
+      createdAt: new Date().toISOString(),
+    },
+  };
+  return classifierFromParts(parts);
+}
+
+/**
+ * Renumbers terms by decreasing document frequency (ties by first appearance).
+ * Why: a [term][class] weight row is fetched for every non-zero, and term
+ * frequencies are Zipf-distributed, so putting frequent terms first packs most
+ * fetches into a few hundred KB that stay in the CPU cache; on 20 categories
+ * (130k terms) this makes training and prediction markedly faster.
+ */
+function orderByDocumentFrequency(index: TermIndex, termIds: Int32Array[]): { index: TermIndex; termIds: Int32Array[] } {
+  const df = documentFrequencies(termIds, index.size);
+  const order = Int32Array.from({ length: index.size }, (_, t) => t).sort((a, b) => df[b] - df[a] || a - b);
+  const newId = new Int32Array(index.size);
+  order.forEach((t, i) => (newId[t] = i));
+  const terms = index.terms();
+  return {
+    index: TermIndex.fromTerms(Array.from(order, (t) => terms[t])),
+    termIds: termIds.map((ids) => ids.map((t) => newId[t])),
+  };
+}
