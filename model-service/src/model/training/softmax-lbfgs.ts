@@ -1,5 +1,6 @@
 import type { SparseVector } from '../classifier';
 import { minimizeLbfgs, type LbfgsResult, type Objective } from './lbfgs';
+import { linearScores } from './linear-scores';
 import type { LinearWeights } from './softmax-trainer';
 
 /**
@@ -39,23 +40,20 @@ export interface SoftmaxLbfgsOptions {
 /** Rows flattened into compressed-sparse-row arrays, each term id premultiplied by the class count. */
 interface CsrRows {
   readonly start: Int32Array;
-  /** term id · classCount: the offset of the term's weight row. */
-  readonly offsets: Int32Array;
+  readonly terms: Int32Array;
   readonly values: Float64Array;
 }
 
-function toCsr(rows: readonly SparseVector[], classCount: number): CsrRows {
+function toCsr(rows: readonly SparseVector[]): CsrRows {
   const start = new Int32Array(rows.length + 1);
   for (let i = 0; i < rows.length; i++) start[i + 1] = start[i] + rows[i].indices.length;
-  const offsets = new Int32Array(start[rows.length]);
+  const terms = new Int32Array(start[rows.length]);
   const values = new Float64Array(start[rows.length]);
   rows.forEach((row, i) => {
-    for (let j = 0; j < row.indices.length; j++) {
-      offsets[start[i] + j] = row.indices[j] * classCount;
-      values[start[i] + j] = row.values[j];
-    }
+    terms.set(row.indices, start[i]);
+    values.set(row.values, start[i]);
   });
-  return { start, offsets, values };
+  return { start, terms, values };
 }
 
 /**
@@ -70,7 +68,7 @@ function toCsr(rows: readonly SparseVector[], classCount: number): CsrRows {
  * loads/stores of the sums; the blocked form is ~2.5x faster on 4 classes.
  */
 export function softmaxObjective(rows: readonly SparseVector[], labels: Int32Array, classCount: number, termCount: number, c: number): Objective {
-  const { start, offsets, values } = toCsr(rows, classCount);
+  const { start, terms, values } = toCsr(rows);
   const K = classCount;
   const n = rows.length;
   const lambda = 1 / (c * n);
@@ -91,30 +89,8 @@ export function softmaxObjective(rows: readonly SparseVector[], labels: Int32Arr
     for (let i = 0; i < n; i++) {
       const first = start[i];
       const end = start[i + 1];
-      let k = 0;
-      for (; k < blocked; k += 4) {
-        let s0 = params[weightCount + k];
-        let s1 = params[weightCount + k + 1];
-        let s2 = params[weightCount + k + 2];
-        let s3 = params[weightCount + k + 3];
-        for (let j = first; j < end; j++) {
-          const o = offsets[j] + k;
-          const v = values[j];
-          s0 += v * params[o];
-          s1 += v * params[o + 1];
-          s2 += v * params[o + 2];
-          s3 += v * params[o + 3];
-        }
-        scores[k] = s0;
-        scores[k + 1] = s1;
-        scores[k + 2] = s2;
-        scores[k + 3] = s3;
-      }
-      for (; k < K; k++) {
-        let s0 = params[weightCount + k];
-        for (let j = first; j < end; j++) s0 += values[j] * params[offsets[j] + k];
-        scores[k] = s0;
-      }
+      linearScores(terms, values, first, end, params, K, params, weightCount, scores);
+      let k: number;
       // Softmax, shifted by the max score so exp() cannot overflow.
       let max = scores[0];
       for (k = 1; k < K; k++) if (scores[k] > max) max = scores[k];
@@ -133,7 +109,7 @@ export function softmaxObjective(rows: readonly SparseVector[], labels: Int32Arr
         const r2 = scores[k + 2];
         const r3 = scores[k + 3];
         for (let j = first; j < end; j++) {
-          const o = offsets[j] + k;
+          const o = terms[j] * K + k;
           const v = values[j];
           gradient[o] += v * r0;
           gradient[o + 1] += v * r1;
@@ -143,7 +119,7 @@ export function softmaxObjective(rows: readonly SparseVector[], labels: Int32Arr
       }
       for (; k < K; k++) {
         const r0 = scores[k];
-        for (let j = first; j < end; j++) gradient[offsets[j] + k] += values[j] * r0;
+        for (let j = first; j < end; j++) gradient[terms[j] * K + k] += values[j] * r0;
       }
     }
     return loss * inverseN + 0.5 * lambda * squares;
@@ -167,12 +143,7 @@ export function inverseHessianDiagonal(rows: readonly SparseVector[], classCount
   const diagonal = new Float64Array(weightCount + K).fill(lambda, 0, weightCount);
   const p = new Float64Array(K);
   for (const { indices, values } of rows) {
-    for (let k = 0; k < K; k++) p[k] = params[weightCount + k];
-    for (let j = 0; j < indices.length; j++) {
-      const base = indices[j] * K;
-      const v = values[j];
-      for (let k = 0; k < K; k++) p[k] += v * params[base + k];
-    }
+    linearScores(indices, values, 0, indices.length, params, K, params, weightCount, p);
     let max = p[0];
     for (let k = 1; k < K; k++) if (p[k] > max) max = p[k];
     let sum = 0;
