@@ -21,7 +21,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { numberFlag, parseFlags, runCli, UsageError } from '../src/cli/usage-error';
+import { numberFlag, parseFlags, UsageError } from '../src/cli/flags';
+import { runCli } from '../src/cli/run-cli';
 import {
   LOAD_CPU, log, readCpuSeconds, runWrk, serviceScenario, startServer, stopServer, writeWrkInputs,
 } from './http-bench';

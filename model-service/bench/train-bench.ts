@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveDataSource } from '../src/paths';
 import { formatTable } from '../src/cli/table';
-import { UsageError, numberFlag, parseFlags, runCli } from '../src/cli/usage-error';
+import { UsageError, numberFlag, parseFlags } from '../src/cli/flags';
+import { runCli } from '../src/cli/run-cli';
 import { median } from './stats';
 
 const USAGE = `Usage: npm run bench:train -w model-service -- --data <archive> [--rounds <n>] [--python <interpreter>]

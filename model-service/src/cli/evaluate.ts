@@ -5,7 +5,8 @@ import { evaluateModel } from '../model/training';
 import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from '../paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
-import { UsageError, parseFlags, runCli } from './usage-error';
+import { UsageError, parseFlags } from './flags';
+import { runCli } from './run-cli';
 
 export const EVALUATE_USAGE = `Usage: npm run evaluate -- [options]
 

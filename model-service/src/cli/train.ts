@@ -7,7 +7,8 @@ import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_W
 import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from '../paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
-import { UsageError, numberFlag, parseFlags, runCli } from './usage-error';
+import { UsageError, numberFlag, parseFlags } from './flags';
+import { runCli } from './run-cli';
 
 const sgd = DEFAULT_HYPER_PARAMETERS['softmax-sgd'];
 const dense = DEFAULT_HYPER_PARAMETERS['ml-logistic-regression'];

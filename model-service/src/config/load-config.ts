@@ -2,25 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_PATH, packageRoot, resolveUserPath } from '../paths';
-import { CONFIG_KEYS, ConfigKey, ConfigKeyDefinition, LOG_LEVELS, LogLevel } from './keys';
+import { CONFIG_KEYS, ConfigKey, ConfigKeyDefinition, ConfigValueType, LOG_LEVELS, LogLevel } from './keys';
 
-/** The resolved, validated service configuration. */
-export interface ServiceConfig {
-  readonly modelPath: string;
-  readonly port: number;
-  readonly host: string;
-  readonly bodyLimitBytes: number;
-  readonly batchLimit: number;
-  readonly logLevel: LogLevel;
-  readonly logBodies: boolean;
-  readonly maxEventLoopDelayMs: number;
-  readonly maxEventLoopUtilization: number;
-  readonly retryAfterSeconds: number;
-  readonly shutdownDrainDelayMs: number;
-  readonly shutdownTimeoutMs: number;
-  readonly coalesceResponses: boolean;
-  readonly keepAliveTimeoutMs: number;
-}
+/** The value type each kind of key resolves to. */
+type ValueOfType<T extends ConfigValueType> = T extends 'integer' | 'number' ? number : T extends 'boolean' ? boolean : T extends 'level' ? LogLevel : string;
+
+/** The resolved, validated service configuration: one field per key of CONFIG_KEYS, typed by its kind. */
+export type ServiceConfig = { readonly [K in ConfigKey]: ValueOfType<(typeof CONFIG_KEYS)[K]['type']> };
 
 /** A configuration problem the operator must fix; the message names the key and the fix. */
 export class ConfigError extends Error {
@@ -36,11 +24,15 @@ export interface ConfigSources {
 
 /** Defaults for everything except the model path, for tests and tools that build the app directly. */
 export function defaultConfig(overrides: Partial<ServiceConfig> & { modelPath: string }): ServiceConfig {
-  const resolved: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeyDefinition][]) {
-    resolved[name] = def.default;
-  }
-  return { ...(resolved as unknown as ServiceConfig), ...overrides };
+  return { ...fromEntries(Object.entries(CONFIG_KEYS).map(([name, def]) => [name, def.default])), ...overrides };
+}
+
+/**
+ * The one place a per-key table becomes a ServiceConfig: the loops that fill it walk
+ * CONFIG_KEYS, so every key is present and parseValue has checked its type.
+ */
+function fromEntries(entries: readonly (readonly [string, unknown])[]): ServiceConfig {
+  return Object.fromEntries(entries) as ServiceConfig;
 }
 
 /**
@@ -76,7 +68,7 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   resolved.modelPath = resolved.modelPath === undefined
     ? resolve(packageRoot(), DEFAULT_MODEL_PATH)
     : resolveUserPath(resolved.modelPath as string, env);
-  return resolved as unknown as ServiceConfig;
+  return fromEntries(Object.entries(resolved));
 }
 
 type Flags = Record<string, string | undefined>;

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { parseEvaluateArgs } from '../../src/cli/evaluate';
 import { resolveDataSource, resolveUserPath } from '../../src/paths';
 import { parseTrainArgs } from '../../src/cli/train';
-import { UsageError } from '../../src/cli/usage-error';
+import { UsageError } from '../../src/cli/flags';
 
 describe('train flags', () => {
   it('has defaults: four rec.* categories, softmax-sgd, models/model.json in model-service/', () => {

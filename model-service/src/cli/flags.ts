@@ -26,23 +26,3 @@ export function numberFlag(name: string, value: string | undefined, { integer = 
   if (exclusiveMin ? n <= min : n < min) throw new UsageError(`--${name} must be ${exclusiveMin ? 'greater than' : 'at least'} ${min}, got ${value}`);
   return n;
 }
-
-/**
- * Runs a CLI main function with the project's exit conventions: usage errors
- * print the message and usage and exit 2; other known errors print just the
- * message and exit 1 (no stack trace for a user mistake).
- */
-export function runCli(main: () => Promise<void>, usage: string): void {
-  main().catch((error: Error) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
-      process.exitCode = 2;
-    } else if (['NewsgroupsDataError', 'ModelArtifactError', 'RangeError'].includes(error.name)) {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`${error.stack ?? error.message}\n`);
-      process.exitCode = 1;
-    }
-  });
-}

@@ -1,0 +1,28 @@
+import { ModelArtifactError } from '../model/artifact';
+import { NewsgroupsDataError } from '../data/errors';
+import { UsageError } from './flags';
+
+/** Errors that are the user's to fix (bad data, a bad model file, an out-of-range option): the message is enough. */
+function isUserError(error: unknown): error is Error {
+  return error instanceof NewsgroupsDataError || error instanceof ModelArtifactError || error instanceof RangeError;
+}
+
+/**
+ * Runs a CLI main function with the project's exit conventions: usage errors
+ * print the message and usage and exit 2; the user's other mistakes print just
+ * the message and exit 1 (no stack trace); anything else is a bug: stack, exit 1.
+ */
+export function runCli(main: () => Promise<void>, usage: string): void {
+  main().catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
+      process.exitCode = 2;
+    } else if (isUserError(error)) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
