@@ -1,4 +1,6 @@
 // One `npm test` runs every suite: the synthesizer's (test/) and the model service's.
+const modelService = require('./model-service/jest.config');
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
@@ -7,7 +9,13 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }] },
+      // The synthesizer's tests also build the service in-process (the contract and integration
+      // tests): the service's extra transforms for its ES-module dependencies apply here too.
+      transform: {
+        ...modelService.transform,
+        '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+      },
+      transformIgnorePatterns: modelService.transformIgnorePatterns,
     },
     '<rootDir>/model-service',
   ],

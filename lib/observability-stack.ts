@@ -26,7 +26,7 @@ export interface ModelServiceOptions {
   readonly replicas?: number;
   /** @default 30010 */
   readonly nodePort?: number;
-  /** Path of the model file inside the image. @default '/models/model.json' (model-service/Dockerfile) */
+  /** Path of the model file inside the image. @default - the service's default, where model-service/Dockerfile puts it */
   readonly modelPath?: string;
 }
 

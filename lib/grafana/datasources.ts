@@ -15,7 +15,7 @@ import {
   LOKI_TRACE_ID_REGEX,
   METRICS,
   TRACE_ID_LABEL,
-} from '../../model-service/src/metrics/catalogue';
+} from 'model-service/contract';
 
 export const DATASOURCE_UIDS = { prometheus: 'prometheus', loki: 'loki', tempo: 'tempo' } as const;
 

@@ -1,15 +1,12 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { CONFIG_KEYS } from '../../model-service/src/config/keys';
+import { CONFIG_KEYS, ROUTES } from 'model-service/contract';
 import { SCRAPE_EVERY_2S_ANNOTATION, SCRAPE_PATH_ANNOTATION, SCRAPE_PORT_ANNOTATION } from '../prometheus/scrape-configs';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { modelServiceSecurity, MODEL_SERVICE_MEMORY_LIMIT_MIB, MODEL_SERVICE_RESOURCES } from '../shared/presets';
 import { validateImage, validateNodePort, validatePort, validateResourceName } from '../shared/validation';
 
-/** The service's routes (serving issue's runtime contract). */
-export const MODEL_SERVICE_ROUTES = { health: '/healthz', ready: '/readyz', metrics: '/metrics', predict: '/predict' } as const;
-export const MODEL_SERVICE_PORT = 3010;
 export const DEFAULT_MODEL_SERVICE_IMAGE = 'technical-observability-for-ml/model-service:0.1.0';
 
 export interface ModelServiceProps {
@@ -28,7 +25,10 @@ export interface ModelServiceProps {
   readonly replicas?: number;
   /** @default 30010 */
   readonly nodePort?: number;
-  /** Path of the trained model inside the image. @default '/models/model.json' (where model-service/Dockerfile puts it) */
+  /**
+   * Path of the trained model inside the image.
+   * @default - the service's own default (models/model.json in its package folder), where model-service/Dockerfile puts it
+   */
   readonly modelPath?: string;
   /** OTLP/HTTP base URL of the trace backend (Tempo's 4318). */
   readonly otlpEndpoint: string;
@@ -46,7 +46,8 @@ const CONFIG_FILE_NAME = 'config.json';
  */
 export class ModelService extends Construct {
   public readonly appName: string;
-  public readonly port = MODEL_SERVICE_PORT;
+  /** The port the service listens on: its own default (the contract's config table), so the image needs no override. */
+  public readonly port = CONFIG_KEYS.port.default;
   /** NodePort of the Service (the one port users call). */
   public readonly nodePort: number;
   /** The container's memory limit, for the memory alert (the rules compare RSS to it). */
@@ -73,12 +74,10 @@ export class ModelService extends Construct {
     const selector = selectorLabels({ name: this.appName, instance: this.appName });
 
     // The service reads its settings from this JSON file (CONFIG_FILE); keys come from the
-    // service's own table, so a renamed key fails the type-check here.
+    // contract's table, so a renamed key fails the type-check here. Only what differs from the
+    // service's defaults is stated: the port, host (0.0.0.0) and log level are already right.
     const runtimeConfig = {
-      [CONFIG_KEYS.modelPath.key]: props.modelPath ?? '/models/model.json',
-      [CONFIG_KEYS.port.key]: this.port,
-      [CONFIG_KEYS.host.key]: '0.0.0.0',
-      [CONFIG_KEYS.logLevel.key]: 'info',
+      ...(props.modelPath === undefined ? {} : { [CONFIG_KEYS.modelPath.key]: props.modelPath }),
       // Keep serving while the endpoints controller removes the pod from the Service.
       [CONFIG_KEYS.shutdownDrainDelayMs.key]: 5000,
     };
@@ -120,7 +119,7 @@ export class ModelService extends Construct {
             labels,
             annotations: {
               [SCRAPE_EVERY_2S_ANNOTATION]: 'true',
-              [SCRAPE_PATH_ANNOTATION]: MODEL_SERVICE_ROUTES.metrics,
+              [SCRAPE_PATH_ANNOTATION]: ROUTES.metrics,
               [SCRAPE_PORT_ANNOTATION]: String(this.port),
               'checksum/config': configChecksum,
             },
@@ -138,13 +137,6 @@ export class ModelService extends Construct {
                 ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
                 env: [
                   { name: 'CONFIG_FILE', value: `${CONFIG_DIR}/${CONFIG_FILE_NAME}` },
-                  // The image (model-service/Dockerfile) sets MODEL_PATH, PORT and HOST in its ENV, and
-                  // the service ranks env above its config file: restate them from the same values, or
-                  // the image's defaults would silently win over config.json.
-                  ...[CONFIG_KEYS.modelPath, CONFIG_KEYS.port, CONFIG_KEYS.host].map((def) => ({
-                    name: def.env,
-                    value: String(runtimeConfig[def.key]),
-                  })),
                   fromConfigMap('OTEL_EXPORTER_OTLP_ENDPOINT'),
                   fromConfigMap('OTEL_SERVICE_NAME'),
                   fieldRef('POD_NAME', 'metadata.name'),
@@ -154,9 +146,9 @@ export class ModelService extends Construct {
                 ],
                 resources: MODEL_SERVICE_RESOURCES,
                 securityContext: security.container,
-                startupProbe: httpProbe(MODEL_SERVICE_ROUTES.health, 2, 30),
-                readinessProbe: httpProbe(MODEL_SERVICE_ROUTES.ready, 5, 2),
-                livenessProbe: httpProbe(MODEL_SERVICE_ROUTES.health, 10, 3),
+                startupProbe: httpProbe(ROUTES.health, 2, 30),
+                readinessProbe: httpProbe(ROUTES.ready, 5, 2),
+                livenessProbe: httpProbe(ROUTES.health, 10, 3),
                 volumeMounts: [
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                   // Read-only root filesystem: Node and its libraries may still want a scratch /tmp.

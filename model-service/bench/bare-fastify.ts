@@ -4,12 +4,13 @@
  * metrics or tracing; same Fastify version and body handling as the service.
  */
 import Fastify from 'fastify';
+import { ROUTES } from '../src/contract';
 
 const port = Number(process.argv[2] ?? 3011);
 const app = Fastify({ logger: false });
 const answer = { result: 'rec.autos', modelVersion: 'constant' };
-app.post('/predict', async () => answer);
-app.get('/healthz', async () => ({ status: 'ok' }));
+app.post(ROUTES.predict, async () => answer);
+app.get(ROUTES.health, async () => ({ status: 'ok' }));
 app.listen({ port, host: '127.0.0.1' }).catch((err: Error) => {
   process.stderr.write(`${err.message}\n`);
   process.exit(1);

@@ -9,6 +9,7 @@
  */
 import Fastify from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ROUTES } from '../src/contract';
 
 const port = Number(process.argv[2] ?? 3012);
 const registry = new Registry();
@@ -28,9 +29,9 @@ app.addHook('onResponse', (request, reply, done) => {
   done();
 });
 const answer = { result: 'rec.autos', modelVersion: 'constant' };
-app.post('/predict', async () => answer);
-app.get('/healthz', async () => ({ status: 'ok' }));
-app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+app.post(ROUTES.predict, async () => answer);
+app.get(ROUTES.health, async () => ({ status: 'ok' }));
+app.get(ROUTES.metrics, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 app.listen({ port, host: '127.0.0.1' }).catch((err: Error) => {
   process.stderr.write(`${err.message}\n`);
   process.exit(1);

@@ -17,6 +17,7 @@ import autocannon from 'autocannon';
 import { SingleBar } from 'cli-progress';
 import { loadNewsgroups } from '../src/data/newsgroups';
 import { archivePath } from './workload';
+import { CONFIG_KEYS, ROUTES } from '../src/contract';
 
 interface Options {
   readonly url: URL;
@@ -61,7 +62,7 @@ class Results {
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
-      url: { type: 'string', default: 'http://127.0.0.1:3010' },
+      url: { type: 'string', default: `http://127.0.0.1:${CONFIG_KEYS.port.default}` },
       mode: { type: 'string', default: 'users' },
       users: { type: 'string', default: '5' },
       'think-min': { type: 'string', default: '0.1' },
@@ -103,7 +104,7 @@ function parseOptions(): Options {
 
 async function checkService(url: URL): Promise<void> {
   try {
-    const response = await fetch(new URL('/readyz', url));
+    const response = await fetch(new URL(ROUTES.ready, url));
     if (!response.ok) throw new Error(`GET /readyz answered ${response.status}`);
   } catch (err) {
     throw new Error(`no ready model service at ${url.origin} (${(err as Error).message}); start one with \`npm run serve -- --model <file>\``);
@@ -126,7 +127,7 @@ async function runUsers(options: Options, documents: readonly string[], results:
   const started = performance.now();
   const deadline = started + options.durationS * 1000;
   const post = (body: string): Promise<string> => new Promise((resolve) => {
-    const req = request(new URL('/predict', options.url), {
+    const req = request(new URL(ROUTES.predict, options.url), {
       method: 'POST', agent, headers: { 'content-type': 'text/plain; charset=utf-8' },
     }, (res) => {
       res.resume();
@@ -165,7 +166,7 @@ async function runUsers(options: Options, documents: readonly string[], results:
 async function runMax(options: Options, documents: readonly string[], results: Results): Promise<number> {
   const started = performance.now();
   const instance = autocannon({
-    url: new URL('/predict', options.url).toString(),
+    url: new URL(ROUTES.predict, options.url).toString(),
     connections: options.connections,
     // Not `amount`: autocannon then ignores `duration`; the count bound is enforced below.
     duration: options.durationS,

@@ -1,6 +1,6 @@
 import { modelServiceDashboard } from '../../lib/grafana/dashboards';
 import { modelServiceRules } from '../../lib/prometheus/rules';
-import { METRICS } from '../../model-service/src/metrics/catalogue';
+import { METRICS } from 'model-service/contract';
 import { promtool, withYamlFiles } from '../prometheus/promtool';
 import { prometheusQueries, substitute, assertNoVariables } from './dashboards-queries';
 import { dashboardSchemaErrors } from './dashboards-schema';

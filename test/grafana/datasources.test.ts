@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { DATASOURCE_UIDS, grafanaDatasources } from '../../lib/grafana/datasources';
-import { LOKI_TRACE_ID_REGEX, LOG_TRACE_TOKEN, TRACE_ID_LABEL } from '../../model-service/src/metrics/catalogue';
+import { LOKI_TRACE_ID_REGEX, LOG_TRACE_TOKEN, TRACE_ID_LABEL } from 'model-service/contract';
 
 const endpoints = {
   prometheusUrl: 'http://prometheus-server.technical-observability-for-ml.svc.cluster.local:80',

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { modelServiceDashboard } from '../../lib/grafana/dashboards';
 import { modelServiceRules } from '../../lib/prometheus/rules';
-import { LOKI_TRACE_ID_REGEX, METRICS, TRACE_ID_LABEL } from '../../model-service/src/metrics/catalogue';
+import { LOKI_TRACE_ID_REGEX, METRICS, TRACE_ID_LABEL } from 'model-service/contract';
 import { tinyModel } from '../../model-service/test/support/model';
 import {
   RunningPrometheus,

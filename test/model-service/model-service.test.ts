@@ -63,7 +63,11 @@ describe('model service manifests', () => {
   test('runtime config comes from the mounted ConfigMap file (CONFIG_FILE) and OTel env from the same ConfigMap', () => {
     const configMap = byKind('ConfigMap');
     const config = JSON.parse(configMap.data['config.json']);
-    expect(config).toMatchObject({ port: 3010, host: '0.0.0.0' });
+    // Only what differs from the service's defaults (port 3010 and host 0.0.0.0 are defaults:
+    // runtime-config.test.ts loads this file with the service's own loader and checks both).
+    expect(config).toEqual({ shutdownDrainDelayMs: 5000 });
+    const withModel = manifests(synthToFiles({ modelService: { modelPath: '/data/model.json' } })).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'model-service-config') as any;
+    expect(JSON.parse(withModel.data['config.json'])).toEqual({ modelPath: '/data/model.json', shutdownDrainDelayMs: 5000 });
     const container = byKind('Deployment').spec.template.spec.containers[0];
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.CONFIG_FILE).toBe('/etc/model-service/config.json');

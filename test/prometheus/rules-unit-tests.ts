@@ -6,7 +6,7 @@
  * series keeps it SILENT. Series are sampled every minute (`interval: 1m`); `a+bxn` is promtool's
  * expanding notation (start a, add b per sample, n samples).
  */
-import { DEFAULT_PROCESS_METRICS, METRICS } from '../../model-service/src/metrics/catalogue';
+import { DEFAULT_PROCESS_METRICS, METRICS, ROUTES } from 'model-service/contract';
 import { BURN_ALERTS, GOLDEN_SIGNAL_ALERTS } from '../../lib/prometheus/rules';
 import { OBJECTIVE_RECORD, SLO_WINDOWS, errorRatioRecord } from '../../lib/prometheus/rules/slo';
 import { PREDICT_ROUTE } from '../../lib/prometheus/rules/selectors';
@@ -61,7 +61,7 @@ function series(metric: string, extra: Record<string, string> = {}): string {
 }
 
 /** Counter of answered requests growing by `perMinute` for `minutes` samples. */
-function requests(status: string, perMinute: number, minutes: number, route = PREDICT_ROUTE): InputSeries {
+function requests(status: string, perMinute: number, minutes: number, route: string = PREDICT_ROUTE): InputSeries {
   return {
     series: series(METRICS.httpRequestsTotal.name, { route, method: 'POST', status_code: status }),
     values: `0+${perMinute}x${minutes}`,
@@ -203,7 +203,7 @@ export function recordingRuleTests(): PromtoolTestGroup[] {
       input_series: [
         ...traffic(0.02, 300),
         requests('400', 500, 300),
-        requests('500', 100, 300, '/healthz'),
+        requests('500', 100, 300, ROUTES.health),
       ],
       promql_expr_test: [
         // A minute on /predict: 980 answered, 20 failed, 500 rejected as the caller's fault (4xx count as

@@ -2,7 +2,7 @@
  * Alerts on the golden signals (errors, latency, saturation) and on the scrape itself (target down,
  * target or metrics missing). Thresholds come from the options; names are the runbook's section headings.
  */
-import { DEFAULT_PROCESS_METRICS, METRICS } from '../../../model-service/src/metrics/catalogue';
+import { DEFAULT_PROCESS_METRICS, METRICS, ROUTES } from 'model-service/contract';
 import { ResolvedRulesOptions } from './options';
 import { runbookLink } from './runbook';
 import { PREDICT_ROUTE, SERVER_ERROR_STATUS, app } from './selectors';
@@ -131,7 +131,7 @@ function targetDown(opts: ResolvedRulesOptions): AlertingRule {
     'warning',
     `${opts.appName} pod cannot be scraped`,
     'Prometheus has failed to scrape pod {{ $labels.pod }} ({{ $labels.namespace }}) for 2 minutes: ' +
-      'the pod is down, restarting, or /metrics does not answer.',
+      `the pod is down, restarting, or ${ROUTES.metrics} does not answer.`,
   );
 }
 

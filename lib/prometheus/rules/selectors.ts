@@ -3,13 +3,13 @@
  * (Prometheus job kubernetes-pods-every-2s); alerts aggregate by `namespace, app` (or per pod where
  * a single pod can be in trouble alone).
  */
-import { METRICS } from '../../../model-service/src/metrics/catalogue';
+import { METRICS, ROUTES } from 'model-service/contract';
 
 /**
  * The route the availability SLO and the latency alert are about: the service's one user-facing
- * route (model service runtime contract: POST /predict; the `route` label is the route pattern).
+ * route (the `route` label is the route pattern).
  */
-export const PREDICT_ROUTE = '/predict';
+export const PREDICT_ROUTE = ROUTES.predict;
 
 /** Statuses that count against availability: any 5xx, including 503 from load shedding (see docs/runbook.md). */
 export const SERVER_ERROR_STATUS = '5..';

@@ -13,7 +13,7 @@
  */
 import { AlertingRule, RecordingRule, RuleGroup, num } from './types';
 import { ResolvedRulesOptions } from './options';
-import { SERVER_ERROR_STATUS, app, predictRequests } from './selectors';
+import { PREDICT_ROUTE, SERVER_ERROR_STATUS, app, predictRequests } from './selectors';
 import { runbookLink } from './runbook';
 
 export const SLO_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
@@ -100,7 +100,7 @@ export function sloAlertingGroup(opts: ResolvedRulesOptions): RuleGroup<Alerting
         annotations: {
           summary: `${opts.appName} is burning its ${objective} availability error budget fast`,
           description:
-            `POST /predict in namespace {{ $labels.namespace }} fails with 5xx at {{ $value | humanizePercentage }} ` +
+            `POST ${PREDICT_ROUTE} in namespace {{ $labels.namespace }} fails with 5xx at {{ $value | humanizePercentage }} ` +
             `(${describe(PAGE_BURNS)} of the ${num(budget * 100)}% budget). At this rate the 30-day budget is gone ` +
             'within days: page.',
           runbook_url: runbookLink(opts.runbookUrl, BURN_ALERTS.fast),
@@ -114,7 +114,7 @@ export function sloAlertingGroup(opts: ResolvedRulesOptions): RuleGroup<Alerting
         annotations: {
           summary: `${opts.appName} is slowly burning its ${objective} availability error budget`,
           description:
-            `POST /predict in namespace {{ $labels.namespace }} fails with 5xx at {{ $value | humanizePercentage }} ` +
+            `POST ${PREDICT_ROUTE} in namespace {{ $labels.namespace }} fails with 5xx at {{ $value | humanizePercentage }} ` +
             `(${describe(TICKET_BURNS)} of the ${num(budget * 100)}% budget): the budget will run out before ` +
             'the 30 days are over. Open a ticket.',
           runbook_url: runbookLink(opts.runbookUrl, BURN_ALERTS.slow),

@@ -1,4 +1,4 @@
-export { CONFIG_KEYS, LOG_LEVELS } from './keys';
-export type { ConfigKey, ConfigKeyDefinition, LogLevel } from './keys';
+export { CONFIG_KEYS, LOG_LEVELS } from '../contract';
+export type { ConfigKey, ConfigKeyDefinition, LogLevel } from '../contract';
 export { ConfigError, defaultConfig, loadConfig } from './load-config';
 export type { ConfigSources, ServiceConfig } from './load-config';

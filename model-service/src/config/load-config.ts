@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_PATH, packageRoot, resolveUserPath } from '../paths';
-import { CONFIG_KEYS, ConfigKey, ConfigKeyDefinition, ConfigValueType, LOG_LEVELS, LogLevel } from './keys';
+import { CONFIG_KEYS, ConfigKey, ConfigKeyDefinition, ConfigValueType, LOG_LEVELS, LogLevel } from '../contract';
 
 /** The value type each kind of key resolves to. */
 type ValueOfType<T extends ConfigValueType> = T extends 'integer' | 'number' ? number : T extends 'boolean' ? boolean : T extends 'level' ? LogLevel : string;

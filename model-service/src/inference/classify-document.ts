@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Attributes, Context, ROOT_CONTEXT, Span, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
-import { InferenceStage } from '../metrics/catalogue';
+import { InferenceStage } from '../contract';
 import { ServiceMetrics } from '../metrics/registry';
 import { Prediction, TextClassifier } from '../model/classifier';
 

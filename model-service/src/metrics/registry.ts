@@ -1,7 +1,7 @@
 import { performance, EventLoopUtilization } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, RegistryContentType } from 'prom-client';
 import { CounterSeries, HistogramSeries } from './series';
-import { INFERENCE_STAGES, InferenceStage, METRICS, MetricDefinition, MetricKey, TRACE_ID_LABEL } from './catalogue';
+import { INFERENCE_STAGES, InferenceStage, METRICS, MetricDefinition, MetricKey, TRACE_ID_LABEL } from '../contract';
 
 type MetricFor<K extends MetricKey> = (typeof METRICS)[K]['type'] extends 'counter'
   ? Counter<string>

@@ -5,7 +5,7 @@
  *
  * Inference is split into the three stages the service times and traces
  * separately (`tokenize` -> `tfidf` -> `predict`, see INFERENCE_STAGES in
- * `../metrics/catalogue.ts`). `classify()` runs all three without
+ * `../contract/metric-catalogue.ts`). `classify()` runs all three without
  * per-stage overhead.
  */
 

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { ROUTES } from '../contract';
 
 /** OpenAPI document from the route schemas, browsable at /docs (JSON at /docs/json). Register before the routes. */
 export async function registerApiDocs(app: FastifyInstance): Promise<void> {
@@ -13,5 +14,5 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: ROUTES.docs });
 }

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { LOG_TRACE_TOKEN, TRACE_ID_LABEL, UNMATCHED_ROUTE } from '../metrics/catalogue';
+import { LOG_TRACE_TOKEN, TRACE_ID_LABEL, UNMATCHED_ROUTE } from '../contract';
 import { ServiceMetrics } from '../metrics/registry';
 
 /*

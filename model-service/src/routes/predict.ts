@@ -8,6 +8,7 @@ import { SheddableRouteConfig } from '../plugins/overload';
 import { requestSpan } from '../plugins/request-telemetry';
 import { predictRouteSchema } from '../schemas/predict';
 import { predictionJsonWriter } from './prediction-json';
+import { ROUTES } from '../contract';
 
 export interface PredictRouteOptions {
   readonly classifier: TextClassifier;
@@ -43,7 +44,7 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
     return prediction;
   };
 
-  app.post('/predict', { schema: predictRouteSchema, config }, async (request, reply) => {
+  app.post(ROUTES.predict, { schema: predictRouteSchema, config }, async (request, reply) => {
     const body = request.body as string | JsonPredictBody | undefined;
     if (body === undefined || body === null) throw new HttpError(400, EMPTY_DOCUMENT);
     if (typeof body === 'string') return answerOne(reply, classify(request, nonEmpty(body, EMPTY_DOCUMENT)));

@@ -5,6 +5,7 @@ import { TextClassifier } from '../model/classifier';
 import { errorBody } from '../plugins/errors';
 import { Lifecycle } from '../plugins/lifecycle';
 import { healthRouteSchema, infoRouteSchema, metricsRouteSchema, readyRouteSchema } from '../schemas/service';
+import { ROUTES } from '../contract';
 
 export interface ServiceRoutesOptions {
   readonly classifier: TextClassifier;
@@ -16,20 +17,20 @@ export interface ServiceRoutesOptions {
 export function registerServiceRoutes(app: FastifyInstance, options: ServiceRoutesOptions): void {
   const { classifier, registry, lifecycle } = options;
 
-  app.get('/healthz', { schema: healthRouteSchema }, async () => ({ status: 'ok' }));
+  app.get(ROUTES.health, { schema: healthRouteSchema }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: readyRouteSchema }, async (request, reply) => {
+  app.get(ROUTES.ready, { schema: readyRouteSchema }, async (request, reply) => {
     if (lifecycle.ready) return { status: 'ready' };
     return reply.code(503).send(errorBody(request, 503, 'shutting down: not accepting new traffic'));
   });
 
-  app.get('/metrics', { schema: metricsRouteSchema }, async (request, reply) => {
+  app.get(ROUTES.metrics, { schema: metricsRouteSchema }, async (request, reply) => {
     const openMetrics = wantsOpenMetrics(request.headers.accept);
     const text = await renderMetrics(registry, openMetrics);
     return reply.type(openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE).send(text);
   });
 
-  app.get('/info', { schema: infoRouteSchema }, async () => ({
+  app.get(ROUTES.info, { schema: infoRouteSchema }, async () => ({
     modelVersion: classifier.version,
     classes: classifier.classes,
     metadata: classifier.metadata,

@@ -3,7 +3,7 @@
  * request-rate, error-ratio and p99 queries the dashboard uses return data, and
  * the OpenMetrics scrape delivered trace_id exemplars.
  */
-import { TRACE_ID_LABEL } from '../../src/metrics/catalogue';
+import { TRACE_ID_LABEL } from '../../src/contract';
 import { tinyModel } from '../support/model';
 import {
   prometheusAvailable, queryExemplars, queryPrometheus, RunningPrometheus, startPrometheus,

@@ -1,5 +1,5 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { DEFAULT_PROCESS_METRICS, METRICS, TRACE_ID_LABEL } from '../../src/metrics/catalogue';
+import { DEFAULT_PROCESS_METRICS, METRICS, TRACE_ID_LABEL } from '../../src/contract';
 import { buildTestApp, TestApp } from '../support/app';
 
 describe('service routes', () => {

@@ -1,5 +1,5 @@
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { LOKI_TRACE_ID_REGEX, TRACE_ID_LABEL } from '../../src/metrics/catalogue';
+import { LOKI_TRACE_ID_REGEX, TRACE_ID_LABEL } from '../../src/contract';
 import { buildTestApp, TestApp } from '../support/app';
 
 const REMOTE_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

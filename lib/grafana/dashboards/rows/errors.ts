@@ -1,7 +1,7 @@
 /** Errors: how much of that work fails (golden signal #2). */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { METRICS } from '../../../../model-service/src/metrics/catalogue';
+import { METRICS, ROUTES } from 'model-service/contract';
 import { OBJECTIVE_RECORD, PAGE_BURNS, TICKET_BURNS, errorRatioRecord } from '../../../prometheus/rules/slo';
 import { DashboardContext, DashboardRow, VARIABLES, promQuery, rate, timeSeriesPanel } from '../common';
 
@@ -26,7 +26,7 @@ export function errorRatioExpr(ctx: DashboardContext): string {
 function burnRatePanel(ctx: DashboardContext) {
   const pairs = [...PAGE_BURNS, ...TICKET_BURNS];
   const panel = timeSeriesPanel(
-    'Error budget burn rate (POST /predict)',
+    `Error budget burn rate (POST ${ROUTES.predict})`,
     'How fast the availability SLO budget is spent (1 = exactly the budget in 30 days). Lines: ' +
       pairs.map((p) => `${p.factor}x over ${p.long}`).join(', ') +
       '; an alert needs the short window too (see docs/runbook.md). Needs the generated recording rules.',

@@ -1,5 +1,5 @@
 /** Latency: how long the work takes (golden signal #3), with exemplars linking to traces. */
-import { METRICS } from '../../../../model-service/src/metrics/catalogue';
+import { METRICS } from 'model-service/contract';
 import { DashboardContext, DashboardRow, WIDTH, promQuery, quantile, timeSeriesPanel } from '../common';
 
 const duration = METRICS.httpRequestDurationSeconds.name;

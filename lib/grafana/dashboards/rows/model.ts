@@ -1,5 +1,5 @@
 /** Model: what the classifier decides and how sure it is; drift shows here before accuracy drops. */
-import { INFERENCE_STAGES, METRICS } from '../../../../model-service/src/metrics/catalogue';
+import { INFERENCE_STAGES, METRICS } from 'model-service/contract';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';

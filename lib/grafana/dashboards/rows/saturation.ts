@@ -1,5 +1,5 @@
 /** Saturation: how full the service is (golden signal #4). */
-import { DEFAULT_PROCESS_METRICS, METRICS } from '../../../../model-service/src/metrics/catalogue';
+import { DEFAULT_PROCESS_METRICS, METRICS } from 'model-service/contract';
 import { DashboardContext, DashboardRow, promQuery, rate, series, timeSeriesPanel } from '../common';
 
 export const saturationRow: DashboardRow = {

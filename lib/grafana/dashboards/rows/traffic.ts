@@ -1,5 +1,5 @@
 /** Traffic: how much the service is asked to do (golden signal #1). */
-import { METRICS } from '../../../../model-service/src/metrics/catalogue';
+import { METRICS } from 'model-service/contract';
 import { DashboardContext, DashboardRow, WIDTH, promQuery, rate, timeSeriesPanel } from '../common';
 
 const requests = METRICS.httpRequestsTotal.name;

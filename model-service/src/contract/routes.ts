@@ -1,0 +1,15 @@
+/** The service's HTTP routes: registered by src/routes/, probed and scraped by the synthesizer's manifests. */
+export const ROUTES = {
+  /** POST: classify a document (the one user-facing route; the SLO and latency alerts are about it). */
+  predict: '/predict',
+  /** GET: liveness (the process answers). */
+  health: '/healthz',
+  /** GET: readiness (model loaded, not draining). */
+  ready: '/readyz',
+  /** GET: Prometheus/OpenMetrics exposition. */
+  metrics: '/metrics',
+  /** GET: the loaded model's version and classes. */
+  info: '/info',
+  /** GET: OpenAPI UI. */
+  docs: '/docs',
+} as const;
