@@ -15,20 +15,18 @@ const SMALL_QUEUE = {
   OTEL_BSP_EXPORT_TIMEOUT: '300',
 };
 
-async function hammer(tracesUrl: string): Promise<{ warnings: string[]; statuses: number[]; ms: number }> {
+async function hammer(tracesUrl: string): Promise<{ warnings: string[]; statuses: number[] }> {
   const warnings: string[] = [];
   const tracing = setupTracing({ env: SMALL_QUEUE, tracesUrl, warn: (m) => warnings.push(m) });
   const t = await buildTestApp({}, { tracer: tracing.provider.getTracer('model-service') });
-  const started = Date.now();
   const statuses: number[] = [];
   for (let i = 0; i < 400; i += 1) {
     const response = await t.app.inject({ method: 'POST', url: '/predict', payload: 'the telescope', headers: { 'content-type': 'text/plain' } });
     statuses.push(response.statusCode);
   }
-  const ms = Date.now() - started;
   await t.app.close();
   await Promise.race([tracing.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
-  return { warnings, statuses, ms };
+  return { warnings, statuses };
 }
 
 describe('a trace backend that is down', () => {
@@ -49,19 +47,21 @@ describe('a trace backend that is down', () => {
 
   it('that hangs: requests still answered, failures reported once, not per export', async () => {
     const address = blackHole.address() as { port: number };
-    const { warnings, statuses, ms } = await hammer(`http://127.0.0.1:${address.port}/v1/traces`);
-    expect(statuses.every((s) => s === 200)).toBe(true);
-    expect(ms).toBeLessThan(10_000);
-    // Dozens of exports time out; the log gets one line per kind of failure.
-    expect(warnings.length).toBeGreaterThanOrEqual(1);
-    expect(warnings.length).toBeLessThanOrEqual(3);
-    expect(warnings.join('\n')).toMatch(/export failed: Timeout|Dropped \d+ spans/);
+    const { warnings, statuses } = await hammer(`http://127.0.0.1:${address.port}/v1/traces`);
+    // The backend never answers, so had a request waited for an export it would never have been
+    // answered (no wall-clock bound needed, which would flake on a busy machine).
+    expect(statuses).toEqual(new Array(400).fill(200));
+    // Dozens of exports time out (the last at shutdown's flush, well inside its 2 s); whether the
+    // small queue also overflows depends on the machine's speed. The log gets one line per kind.
+    const kinds = warnings.map((w) => (/^opentelemetry: export failed: Timeout/.test(w) ? 'timeout' : /^opentelemetry: Dropped \d+ spans/.test(w) ? 'dropped' : w));
+    expect(kinds).toContain('timeout');
+    expect(kinds.filter((k) => k !== 'timeout' && k !== 'dropped')).toEqual([]);
+    expect(new Set(kinds).size).toBe(kinds.length);
   }, 30_000);
 
   it('that refuses connections: requests still answered', async () => {
     const port = await freePort();
-    const { statuses, ms } = await hammer(`http://127.0.0.1:${port}/v1/traces`);
-    expect(statuses.every((s) => s === 200)).toBe(true);
-    expect(ms).toBeLessThan(10_000);
+    const { statuses } = await hammer(`http://127.0.0.1:${port}/v1/traces`);
+    expect(statuses).toEqual(new Array(400).fill(200));
   }, 30_000);
 });
