@@ -104,6 +104,9 @@ export class ObservabilityStack extends Chart {
       availabilityObjective: props.availabilityObjective,
       modelServiceMemoryLimitBytes: this.modelService.memoryLimitBytes,
     });
+    // Service graphs and span metrics: Tempo's metrics-generator writes into Prometheus, which
+    // Grafana's Tempo datasource reads them from (its serviceMap points at the Prometheus datasource).
+    this.tempo.remoteWriteMetricsTo(this.prometheus);
     this.grafana = new Grafana(this, 'grafana', {
       ...release('grafana'),
       nodePort: props.grafanaNodePort,

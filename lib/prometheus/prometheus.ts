@@ -32,9 +32,13 @@ export interface PrometheusProps {
 const SERVER_COMPONENT = 'server';
 const SERVER_SERVICE_PORT = 80;
 
+/** Prometheus' remote-write receiver endpoint, served when `--web.enable-remote-write-receiver` is set. */
+export const REMOTE_WRITE_PATH = '/api/v1/write';
+
 /**
- * prometheus-community/prometheus: the server with our 2 s scrape job, exemplar storage and the
- * model service's rules. node-exporter and pushgateway are off (nothing here pushes, and host
+ * prometheus-community/prometheus: the server with our 2 s scrape job, exemplar storage, the
+ * remote-write receiver (Tempo's metrics-generator writes into it) and the model service's rules.
+ * node-exporter and pushgateway are off (nothing here pushes, and host
  * metrics are not this project's subject). Alertmanager stays on so the alert rules have
  * somewhere to go (configure receivers in charts-values/prometheus.yaml), and
  * kube-state-metrics stays on for pod restart/OOM signals; both are chart defaults.
@@ -65,6 +69,11 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
     return serviceUrl(this.serverServiceName, this.namespace, SERVER_SERVICE_PORT);
   }
 
+  /** Where other components remote-write samples (Tempo's metrics-generator): the server Service + /api/v1/write. */
+  public get remoteWriteUrl(): string {
+    return serviceUrl(this.serverServiceName, this.namespace, SERVER_SERVICE_PORT, REMOTE_WRITE_PATH);
+  }
+
   public renderValues(): PrometheusValues {
     const rules = modelServiceRules({
       appName: this.appName,
@@ -73,8 +82,10 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
     });
     return {
       server: {
-        // Helm replaces lists wholesale, so the chart's default flag is restated here.
-        extraFlags: ['web.enable-lifecycle', 'enable-feature=exemplar-storage'],
+        // Helm replaces lists wholesale, so the chart's default flag is restated here. The remote-write
+        // receiver (Prometheus >= 2.33; the chart runs 2.41) takes the service-graph and span metrics
+        // Tempo's metrics-generator writes.
+        extraFlags: ['web.enable-lifecycle', 'enable-feature=exemplar-storage', 'web.enable-remote-write-receiver'],
       },
       // The chart takes extra jobs as a YAML string (it runs it through `tpl`).
       extraScrapeConfigs: stringify([every2sScrapeConfig()]),
