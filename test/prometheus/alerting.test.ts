@@ -5,10 +5,15 @@ import { parse } from 'yaml';
 import { AlertingOptions } from '../../lib/prometheus/alerting';
 import { modelServiceRules } from '../../lib/prometheus/rules';
 import { synthToFiles, SynthResult, values } from '../helpers/synth';
-import { amtool, renderedAlertmanagerConfig } from './amtool';
+import { KubeObject } from '../../verify/helm';
+import { kubernetesSchemaProblems } from '../helpers/kubernetes-schema';
+import { alertmanagerConfigOf, amtool, renderPrometheusRelease } from './amtool';
 import { withYamlFiles } from './promtool';
 
 const NS = 'technical-observability-for-ml';
+
+/** Tests that render the chart: the first one may fetch helm into the cache (verify/helm.ts). */
+const RENDER_TIMEOUT_MS = 180_000;
 
 const SAMPLE: AlertingOptions = {
   receivers: [
@@ -63,11 +68,11 @@ describe('alerting: no receiver configured (the default)', () => {
     expect(result.files['helm/create-secrets.sh']).not.toContain('require_secret');
   });
 
-  test('the real amtool accepts the config the subchart renders from these values', () => {
-    const { check, routes } = checkWithAmtool(renderedAlertmanagerConfig(values(result, 'prometheus')), [['severity=critical']]);
+  test('the real amtool accepts the config the chart renders from these values', async () => {
+    const { check, routes } = checkWithAmtool(alertmanagerConfigOf(await renderPrometheusRelease(result.outdir)), [['severity=critical']]);
     expect(check).toContain('SUCCESS');
     expect(routes).toEqual(['unrouted']);
-  });
+  }, RENDER_TIMEOUT_MS);
 
   test('a receiver set in charts-values/prometheus.yaml instead of the props silences the warning; switching Alertmanager off does not', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charts-values-'));
@@ -85,6 +90,9 @@ describe('alerting: no receiver configured (the default)', () => {
 
 describe('alerting: Slack and webhook receivers from props', () => {
   let result: SynthResult;
+  let renderedObjects: KubeObject[] | undefined;
+  /** `helm template` of the prometheus release, once, when a test first needs it. */
+  const rendered = async (): Promise<KubeObject[]> => (renderedObjects ??= await renderPrometheusRelease(result.outdir));
   beforeAll(() => {
     result = synthToFiles({ alerting: SAMPLE });
   });
@@ -131,15 +139,32 @@ describe('alerting: Slack and webhook receivers from props', () => {
     expect(result.warnings).toEqual([]);
   });
 
-  test('the real amtool accepts the rendered config and routes critical to both receivers, warning to Slack only', () => {
-    const { check, routes } = checkWithAmtool(renderedAlertmanagerConfig(values(result, 'prometheus')), [
+  test('the real amtool accepts the rendered config and routes critical to both receivers, warning to Slack only', async () => {
+    const config = alertmanagerConfigOf(await rendered());
+    // What the chart rendered is our config over the subchart's defaults (its route timings, templates).
+    expect(config).toMatchObject({ ...values(result, 'prometheus').alertmanager.config, templates: ['/etc/alertmanager/*.tmpl'] });
+    const { check, routes } = checkWithAmtool(config, [
       ['alertname=ModelServiceErrorBudgetBurnFast', 'severity=critical'],
       ['alertname=ModelServiceHighErrorRatio', 'severity=warning'],
       ['alertname=SomethingElse'],
     ]);
     expect(check).toContain('SUCCESS');
     expect(routes).toEqual(['team-slack,pager', 'team-slack', 'unrouted']);
-  });
+  }, RENDER_TIMEOUT_MS);
+
+  test('the chart mounts each Secret read-only where the config reads it (rendered StatefulSet, Kubernetes 1.27 schema)', async () => {
+    const statefulSet = (await rendered()).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus-alertmanager')!;
+    expect(kubernetesSchemaProblems(statefulSet)).toEqual([]);
+    const pod = (statefulSet.spec as { template: { spec: { volumes: Record<string, unknown>[]; containers: { name: string; volumeMounts: Record<string, unknown>[] }[] } } }).template.spec;
+    const mounts = pod.containers.find((c) => c.name === 'alertmanager')!.volumeMounts;
+    for (const [secretName, key] of [['alertmanager-slack', 'url'], ['alertmanager-pager', 'token']]) {
+      const volume = pod.volumes.find((v) => (v.secret as { secretName?: string } | undefined)?.secretName === secretName);
+      expect(volume).toBeDefined();
+      const mount = mounts.find((m) => m.name === volume!.name);
+      expect(mount).toMatchObject({ mountPath: `/etc/alertmanager-secrets/${secretName}`, readOnly: true });
+      expect(JSON.stringify(alertmanagerConfigOf(await rendered()))).toContain(`"${mount!.mountPath}/${key}"`);
+    }
+  }, RENDER_TIMEOUT_MS);
 
   test('the install scripts check the user\'s Secrets exist and never create them', () => {
     const script = result.files['helm/create-secrets.sh'];

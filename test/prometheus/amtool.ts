@@ -1,13 +1,12 @@
 /**
  * Runs the real amtool (Debian's prometheus-alertmanager 0.25.0, the Alertmanager version the
- * prometheus chart's alertmanager subchart deploys; scripts/install-test-tools.sh installs it).
+ * prometheus chart's alertmanager subchart deploys; scripts/install-test-tools.sh installs it) on
+ * the alertmanager.yml the real chart renders from synthesized values (verify/helm.ts).
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { CHART_SUBCHARTS } from '../../scripts/chart-value-extras';
-import { mergeValues } from '../../lib/helm/values-overrides';
+import { KubeObject, helmTemplate, readHelmfile, resolveChartArchive, resolveHelm } from '../../verify/helm';
 import { PromtoolResult } from './promtool';
 
 export const AMTOOL = process.env.AMTOOL ?? 'amtool';
@@ -24,14 +23,22 @@ export function amtool(args: readonly string[], cwd: string): PromtoolResult {
 }
 
 /**
- * The alertmanager.yml the subchart writes from our values: its templates/configmap.yaml is
- * `toYaml .Values.config`, and Helm merges our `alertmanager.config` over the subchart's default
- * `config` as mergeValues does (maps key by key, lists replaced). Checked by hand against
- * `helm template` of prometheus-19.6.1.tgz; a harness rendering every chart in the tests replaces this.
+ * `helm template` of the prometheus release of a synth output folder (its helmfile.yaml and values
+ * file), with the pinned chart archive: every object the release would install.
  */
-export function renderedAlertmanagerConfig(prometheusValues: { alertmanager?: { config?: object } }): object {
-  const version = CHART_SUBCHARTS.prometheus.alertmanager;
-  const reference = process.env.CHARTS_REFERENCE ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'charts-reference');
-  const defaults = parse(fs.readFileSync(path.join(reference, `alertmanager-${version}`, 'values.yaml'), 'utf8')) as { config: object };
-  return mergeValues(defaults.config, (prometheusValues.alertmanager?.config ?? {}) as Record<string, unknown>);
+export async function renderPrometheusRelease(outdir: string, releaseName = 'prometheus'): Promise<KubeObject[]> {
+  const release = readHelmfile(path.join(outdir, 'helm', 'helmfile.yaml')).find((r) => r.name === releaseName);
+  if (!release) throw new Error(`no release ${releaseName} in ${outdir}/helm/helmfile.yaml`);
+  const helm = (await resolveHelm()).path;
+  const archive = (await resolveChartArchive(release.chart, helm)).path;
+  return helmTemplate(release, { helm, archive });
+}
+
+/** The alertmanager.yml in the alertmanager subchart's ConfigMap. */
+export function alertmanagerConfigOf(objects: readonly KubeObject[]): object {
+  const configMaps = objects.filter(
+    (o) => o.kind === 'ConfigMap' && typeof (o.data as Record<string, unknown> | undefined)?.['alertmanager.yml'] === 'string',
+  );
+  if (configMaps.length !== 1) throw new Error(`expected one ConfigMap with alertmanager.yml, rendered ${configMaps.length}`);
+  return parse((configMaps[0].data as Record<string, string>)['alertmanager.yml']) as object;
 }
