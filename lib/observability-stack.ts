@@ -4,10 +4,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { modelServiceDashboard } from './grafana/dashboards';
 import { Grafana } from './grafana/grafana';
-import { renderHelmFiles, RenderedFiles } from './helm/write-helm-files';
+import { helmWarnings, renderHelmFiles, RenderedFiles } from './helm/write-helm-files';
 import { Loki } from './loki/loki';
 import { Minio } from './minio/minio';
 import { ModelService } from './model-service/model-service';
+import { AlertingOptions } from './prometheus/alerting';
 import { Prometheus } from './prometheus/prometheus';
 import { Promtail } from './promtail/promtail';
 import { PART_OF } from './shared/labels';
@@ -45,6 +46,12 @@ export interface ObservabilityStackProps {
   readonly modelService?: ModelServiceOptions;
   /** Availability objective of the model service's SLO alerts. @default - the rules module's default */
   readonly availabilityObjective?: number;
+  /**
+   * Where alerts go: Alertmanager receivers (Slack, webhook) routed by the rules' `severity` label,
+   * their credentials read from Secrets you create.
+   * @default - no receiver: alerts reach no one, and synth prints a line saying so
+   */
+  readonly alerting?: AlertingOptions;
   /** Folder of the user's Helm value overrides. @default '<repo>/charts-values' */
   readonly valuesOverridesDir?: string;
 }
@@ -103,7 +110,11 @@ export class ObservabilityStack extends Chart {
       appName,
       availabilityObjective: props.availabilityObjective,
       modelServiceMemoryLimitBytes: this.modelService.memoryLimitBytes,
+      alerting: props.alerting,
     });
+    // Service graphs and span metrics: Tempo's metrics-generator writes into Prometheus, which
+    // Grafana's Tempo datasource reads them from (its serviceMap points at the Prometheus datasource).
+    this.tempo.remoteWriteMetricsTo(this.prometheus);
     this.grafana = new Grafana(this, 'grafana', {
       ...release('grafana'),
       nodePort: props.grafanaNodePort,
@@ -124,5 +135,10 @@ export class ObservabilityStack extends Chart {
   /** helmfile.yaml, install.sh, create-secrets.sh and one values file per release (paths relative to the output dir). */
   public helmFiles(): RenderedFiles {
     return renderHelmFiles(this, { overridesDir: this.valuesOverridesDir });
+  }
+
+  /** Lines for synth to print about the final values (e.g. alerts that reach no one). */
+  public warnings(): string[] {
+    return helmWarnings(this, { overridesDir: this.valuesOverridesDir });
   }
 }

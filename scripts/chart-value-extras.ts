@@ -20,8 +20,29 @@ export const CHART_VALUE_EXTRAS: Record<string, unknown> = {
       },
     },
   },
+  prometheus: {
+    alertmanager: {
+      // alertmanager 0.24.1 templates/statefulset.yaml reads each item's name, mountPath, subPath,
+      // readOnly, secretName and optional; values.yaml shows them only in a comment.
+      extraSecretMounts: [{ name: '', mountPath: '', subPath: '', secretName: '', readOnly: true, optional: false }],
+      // templates/configmap.yaml writes `config` verbatim as alertmanager.yml (toYaml), so its keys are
+      // Alertmanager's; the defaults show a route without grouping or child routes.
+      config: { route: { group_by: [''], routes: [{}] } },
+    },
+  },
   minio: {
     // values.yaml documents provisioning.buckets items only in comments.
     provisioning: { buckets: [{ name: '', region: '', versioning: false, withLock: false }] },
   },
+};
+
+/**
+ * Subcharts whose values we set, by parent (keyed like CHARTS): values key -> subchart version.
+ * The version is the one packaged in the pinned parent archive (its `charts/<name>/Chart.yaml`);
+ * its defaults (`<subchart>-<version>/values.yaml` beside the parent's) are typed under that key,
+ * with the parent's own values for the key on top, which is the precedence Helm gives them.
+ */
+export const CHART_SUBCHARTS: Record<string, Record<string, string>> = {
+  // prometheus 19.6.1 packages alertmanager 0.24.1 (Alertmanager v0.25.0).
+  prometheus: { alertmanager: '0.24.1' },
 };

@@ -21,7 +21,7 @@ import * as path from 'path';
 import { compile, JSONSchema } from 'json-schema-to-typescript';
 import { parse } from 'yaml';
 import { CHARTS, ChartRef } from '../lib/shared/versions';
-import { CHART_VALUE_EXTRAS } from './chart-value-extras';
+import { CHART_SUBCHARTS, CHART_VALUE_EXTRAS } from './chart-value-extras';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const REFERENCE_DIR = process.env.CHARTS_REFERENCE ?? path.resolve(REPO_ROOT, '..', 'shared', 'charts-reference');
@@ -83,13 +83,27 @@ export function typingsFile(chart: ChartRef): string {
   return path.join(OUT_DIR, `${chart.chart}.ts`);
 }
 
+function readDefaults(referenceDir: string, chart: string, version: string): Json {
+  const source = path.join(referenceDir, `${chart}-${version}`, 'values.yaml');
+  if (!fs.existsSync(source)) {
+    throw new Error(`No default values for ${chart} ${version} at ${source}: set CHARTS_REFERENCE to the folder holding <chart>-<version>/values.yaml.`);
+  }
+  return parse(fs.readFileSync(source, 'utf8')) as Json;
+}
+
+/** The chart's defaults with each typed subchart's defaults under its key (the parent's values for that key win). */
+function withSubcharts(release: string, defaults: Json, referenceDir: string): Json {
+  if (!isPlainObject(defaults)) return defaults;
+  const merged: { [key: string]: Json } = { ...defaults };
+  for (const [key, version] of Object.entries(CHART_SUBCHARTS[release] ?? {})) {
+    merged[key] = withExtras(readDefaults(referenceDir, key, version), defaults[key]);
+  }
+  return merged;
+}
+
 /** The TypeScript typings of one chart's values, as `npm run import:charts` writes them. */
 export async function renderChartTypes(release: string, chart: ChartRef, referenceDir = REFERENCE_DIR): Promise<string> {
-  const source = path.join(referenceDir, `${chart.chart}-${chart.version}`, 'values.yaml');
-  if (!fs.existsSync(source)) {
-    throw new Error(`No default values for ${chart.chart} ${chart.version} at ${source}: set CHARTS_REFERENCE to the folder holding <chart>-<version>/values.yaml.`);
-  }
-  const defaults = parse(fs.readFileSync(source, 'utf8')) as Json;
+  const defaults = withSubcharts(release, readDefaults(referenceDir, chart.chart, chart.version), referenceDir);
   const schema = { ...inferSchema(withExtras(defaults, CHART_VALUE_EXTRAS[release] as Json | undefined)), title: typeNameFor(chart) };
   const banner = [
     '/* eslint-disable */',

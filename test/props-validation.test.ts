@@ -42,6 +42,45 @@ describe('invalid props fail synth with a clear message', () => {
     expect(build({ modelService: { replicas: 0 } })).toThrow('model-service.replicas: 0 must be a whole number of at least 1.');
   });
 
+  test('alert receivers: bad or duplicate names, missing Secret or key, unknown severity or type, credentials in a URL', () => {
+    const slack = { type: 'slack', name: 'team-slack', urlSecret: { name: 'alertmanager-slack', key: 'url' } } as const;
+    const alerting = (...receivers: unknown[]) => build({ alerting: { receivers: receivers as never } });
+    expect(alerting({ ...slack, name: 'Team Slack' })).toThrow(
+      'alerting.receivers[0].name: "Team Slack" is not a valid receiver name. Use at most 63 lower-case letters',
+    );
+    expect(alerting({ ...slack, name: 'unrouted' })).toThrow('alerting.receivers[0].name: "unrouted" is reserved for the root route');
+    expect(alerting(slack, { type: 'webhook', name: 'team-slack', url: 'https://hooks.example/am' })).toThrow(
+      'alerting.receivers[1].name: "team-slack" is already the name of alerting.receivers[0]. Give each receiver its own name.',
+    );
+    expect(alerting({ type: 'slack', name: 'team-slack' })).toThrow(
+      'alerting.receivers[0].urlSecret: required; name the Secret you created and its key holding the Slack incoming-webhook URL',
+    );
+    expect(alerting({ ...slack, urlSecret: { name: 'alertmanager-slack' } })).toThrow(
+      'alerting.receivers[0].urlSecret.key: required; the key of Secret "alertmanager-slack" holding the Slack incoming-webhook URL.',
+    );
+    expect(alerting({ ...slack, urlSecret: { key: 'url' } })).toThrow('alerting.receivers[0].urlSecret.name: required');
+    expect(alerting({ ...slack, urlSecret: { name: 'Slack_Secret', key: 'url' } })).toThrow(
+      'alerting.receivers[0].urlSecret.name: "Slack_Secret" is not a valid Secret name.',
+    );
+    expect(alerting({ ...slack, urlSecret: { name: 'alertmanager-slack', key: 'the url' } })).toThrow(
+      'alerting.receivers[0].urlSecret.key: "the url" is not a valid Secret key.',
+    );
+    expect(alerting({ type: 'webhook', name: 'pager', url: 'https://hooks.example/am', bearerTokenSecret: { name: 'pager' } })).toThrow(
+      'alerting.receivers[0].bearerTokenSecret.key: required',
+    );
+    expect(alerting({ ...slack, severities: ['info'] })).toThrow(
+      'alerting.receivers[0].severities: "info" is not a severity the rules use. Use "critical" or "warning".',
+    );
+    expect(alerting({ ...slack, severities: [] })).toThrow('alerting.receivers[0].severities: list at least one of "critical", "warning"');
+    expect(alerting({ ...slack, type: 'email' })).toThrow('alerting.receivers[0].type: "email" is not a receiver type. Use "slack" or "webhook".');
+    expect(alerting({ type: 'webhook', name: 'pager', url: 'hooks.example/am' })).toThrow(
+      'alerting.receivers[0].url: "hooks.example/am" is not an absolute URL',
+    );
+    const withPassword = alerting({ type: 'webhook', name: 'pager', url: 'https://user:hunter2@hooks.example/am' });
+    expect(withPassword).toThrow('alerting.receivers[0].url: "https://…@hooks.example" carries a user name or password');
+    expect(withPassword).not.toThrow(/hunter2/);
+  });
+
   test('two releases with the same name', () => {
     expect(() => synthToFiles({ releaseNames: { loki: 'store', tempo: 'store' } })).toThrow(
       'Two Helm releases are both named "technical-observability-for-ml/store"',

@@ -58,6 +58,26 @@ describe('cross-references are derived from the constructs (default names)', () 
     });
   });
 
+  test('Tempo\'s metrics-generator remote-writes into Prometheus, and Grafana\'s service map reads that Prometheus', () => {
+    const tempo = values(result, 'tempo');
+    const prometheusUrl = result.stack.prometheus.serverUrl;
+    expect(prometheusUrl).toBe(`http://prometheus-server.${NS}.svc`);
+    expect(tempo.tempo.metricsGenerator).toEqual({ enabled: true, remoteWriteUrl: `${prometheusUrl}/api/v1/write` });
+    expect(result.stack.prometheus.remoteWriteUrl).toBe(`${prometheusUrl}/api/v1/write`);
+    // Prometheus only accepts remote write with this flag.
+    expect(values(result, 'prometheus').server.extraFlags).toContain('web.enable-remote-write-receiver');
+    // The service map's datasource is the Prometheus datasource that points at that same server.
+    const ds = values(result, 'grafana').datasources['datasources.yaml'].datasources as {
+      uid: string;
+      type: string;
+      url: string;
+      jsonData: { serviceMap?: { datasourceUid: string } };
+    }[];
+    const tempoDs = ds.find((d) => d.type === 'tempo')!;
+    const serviceMapDs = ds.find((d) => d.uid === tempoDs.jsonData.serviceMap?.datasourceUid);
+    expect(serviceMapDs).toMatchObject({ type: 'prometheus', url: prometheusUrl });
+  });
+
   test('the model service sends traces to Tempo\'s OTLP/HTTP receiver', () => {
     const config = findManifest(result, 'ConfigMap', 'model-service-config') as unknown as { data: Record<string, string> };
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://tempo.${NS}.svc:4318`);
@@ -80,11 +100,11 @@ describe('cross-references are derived from the constructs (default names)', () 
     expect(result.files['helm/create-secrets.sh']).toMatch(/\| ensure_secret technical-observability-for-ml minio-root-credentials$/m);
   });
 
-  test('Prometheus: 2 s job, exemplar storage, node-exporter and pushgateway off, model-service rules', () => {
+  test('Prometheus: 2 s job, exemplar storage, remote-write receiver, node-exporter and pushgateway off, model-service rules', () => {
     const prometheus = values(result, 'prometheus');
     const [job] = parse(prometheus.extraScrapeConfigs);
     expect(job).toMatchObject({ job_name: EVERY_2S_JOB_NAME, scrape_interval: '2s' });
-    expect(prometheus.server.extraFlags).toEqual(expect.arrayContaining(['enable-feature=exemplar-storage', 'web.enable-lifecycle']));
+    expect(prometheus.server.extraFlags).toEqual(['web.enable-lifecycle', 'enable-feature=exemplar-storage', 'web.enable-remote-write-receiver']);
     expect(prometheus['prometheus-node-exporter'].enabled).toBe(false);
     expect(prometheus['prometheus-pushgateway'].enabled).toBe(false);
     expect(prometheus.serverFiles['alerting_rules.yml'].groups.length).toBeGreaterThan(0);
@@ -227,6 +247,9 @@ describe('renaming the namespace and every release in one place', () => {
     ]);
     const config = findManifest(after, 'ConfigMap', 'model-service-config') as unknown as { data: Record<string, string> };
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://tracestore-tempo.obs-renamed.svc:4318');
+    expect(values(after, 'tracestore').tempo.metricsGenerator.remoteWriteUrl).toBe(
+      'http://metricstore-prometheus-server.obs-renamed.svc/api/v1/write',
+    );
     const console = findManifest(after, 'Service', 's3store-minio-console-nodeport') as unknown as {
       metadata: { namespace: string };
       spec: { selector: Record<string, string> };

@@ -8,9 +8,111 @@ export interface PrometheusValues {
     [k: string]: unknown | undefined;
   };
   alertmanager?: {
+    additionalPeers?: unknown[];
+    affinity?: {
+      [k: string]: unknown | undefined;
+    };
+    command?: unknown[];
+    config?: {
+      global?: {
+        [k: string]: unknown | undefined;
+      };
+      receivers?: {
+        name?: string;
+        [k: string]: unknown | undefined;
+      }[];
+      route?: {
+        group_by?: string[];
+        group_interval?: string;
+        group_wait?: string;
+        receiver?: string;
+        repeat_interval?: string;
+        routes?: {
+          [k: string]: unknown | undefined;
+        }[];
+      };
+      templates?: string[];
+    };
+    configmapReload?: {
+      enabled?: boolean;
+      image?: {
+        pullPolicy?: string;
+        repository?: string;
+        tag?: string;
+      };
+      name?: string;
+      resources?: {
+        [k: string]: unknown | undefined;
+      };
+    };
+    dnsConfig?: {
+      [k: string]: unknown | undefined;
+    };
     enabled?: boolean;
+    extraArgs?: {
+      [k: string]: unknown | undefined;
+    };
+    extraEnv?: unknown[];
+    extraSecretMounts?: {
+      mountPath?: string;
+      name?: string;
+      optional?: boolean;
+      readOnly?: boolean;
+      secretName?: string;
+      subPath?: string;
+      [k: string]: unknown | undefined;
+    }[];
+    extraVolumeMounts?: unknown[];
+    extraVolumes?: unknown[];
+    fullnameOverride?: string;
+    image?: {
+      pullPolicy?: string;
+      repository?: string;
+      tag?: string;
+    };
+    imagePullSecrets?: unknown[];
+    ingress?: {
+      annotations?: {
+        [k: string]: unknown | undefined;
+      };
+      className?: string;
+      enabled?: boolean;
+      hosts?: {
+        host?: string;
+        paths?: {
+          path?: string;
+          pathType?: string;
+          [k: string]: unknown | undefined;
+        }[];
+        [k: string]: unknown | undefined;
+      }[];
+      tls?: unknown[];
+    };
+    livenessProbe?: {
+      httpGet?: {
+        path?: string;
+        port?: string;
+      };
+    };
+    nameOverride?: string;
+    nodeSelector?: {
+      [k: string]: unknown | undefined;
+    };
     persistence?: {
+      accessModes?: string[];
+      enabled?: boolean;
       size?: string;
+    };
+    podAnnotations?: {
+      [k: string]: unknown | undefined;
+    };
+    podAntiAffinity?: string;
+    podAntiAffinityTopologyKey?: string;
+    podDisruptionBudget?: {
+      [k: string]: unknown | undefined;
+    };
+    podLabels?: {
+      [k: string]: unknown | undefined;
     };
     podSecurityContext?: {
       fsGroup?: number;
@@ -18,6 +120,48 @@ export interface PrometheusValues {
       runAsNonRoot?: boolean;
       runAsUser?: number;
     };
+    readinessProbe?: {
+      httpGet?: {
+        path?: string;
+        port?: string;
+      };
+    };
+    replicaCount?: number;
+    resources?: {
+      [k: string]: unknown | undefined;
+    };
+    securityContext?: {
+      runAsGroup?: number;
+      runAsNonRoot?: boolean;
+      runAsUser?: number;
+    };
+    service?: {
+      annotations?: {
+        [k: string]: unknown | undefined;
+      };
+      clusterPort?: number;
+      loadBalancerIP?: string;
+      loadBalancerSourceRanges?: unknown[];
+      port?: number;
+      type?: string;
+    };
+    serviceAccount?: {
+      annotations?: {
+        [k: string]: unknown | undefined;
+      };
+      create?: boolean;
+      name?: unknown;
+    };
+    statefulSet?: {
+      annotations?: {
+        [k: string]: unknown | undefined;
+      };
+    };
+    templates?: {
+      [k: string]: unknown | undefined;
+    };
+    tolerations?: unknown[];
+    topologySpreadConstraints?: unknown[];
   };
   configmapReload?: {
     prometheus?: {

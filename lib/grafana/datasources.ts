@@ -165,8 +165,9 @@ function tempo(url: string): GrafanaDatasource {
           },
         ],
       },
-      // The service graph needs Tempo's metrics generator remote-writing into Prometheus
-      // (tempo chart: tempo.metricsGenerator.enabled); with it off the tab is simply empty.
+      // The service graph reads traces_service_graph_* from this Prometheus: Tempo's metrics-generator
+      // writes them there (Tempo.remoteWriteMetricsTo, wired by the stack). Tempo 2.0 draws an edge only
+      // for a client span and its server span from two services, so a caller must be traced too.
       serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
       nodeGraph: { enabled: true },
       search: { hide: false },

@@ -12,6 +12,18 @@ export interface GeneratedSecret {
   readonly keys: Readonly<Record<string, { readonly random: true } | { readonly fixed: string }>>;
 }
 
+/**
+ * A Secret the user creates because only they have its value (e.g. a Slack webhook URL). The
+ * install path checks that it exists, before installing anything, and never creates it.
+ */
+export interface UserSecret {
+  readonly name: string;
+  /** The key the release reads. */
+  readonly key: string;
+  /** What the value is, for the message when it is missing (e.g. "Slack webhook URL of receiver team-slack"). */
+  readonly holds: string;
+}
+
 export interface HelmReleaseProps {
   /** Helm release name; charts derive their resource names from it. */
   readonly releaseName: string;
@@ -42,6 +54,7 @@ export abstract class HelmRelease<V extends object = object> extends Construct {
   public readonly overridesName: string;
   private readonly dependencies: HelmRelease[] = [];
   private readonly secrets: GeneratedSecret[] = [];
+  private readonly userSecretRefs: UserSecret[] = [];
 
   protected constructor(scope: Construct, id: string, props: HelmReleaseProps) {
     super(scope, id);
@@ -71,6 +84,22 @@ export abstract class HelmRelease<V extends object = object> extends Construct {
 
   public get generatedSecrets(): readonly GeneratedSecret[] {
     return [...this.secrets];
+  }
+
+  protected addUserSecret(secret: UserSecret): void {
+    this.userSecretRefs.push(secret);
+  }
+
+  public get userSecrets(): readonly UserSecret[] {
+    return [...this.userSecretRefs];
+  }
+
+  /**
+   * Lines synth prints about the values this release is installed with: `values` are the final ones,
+   * after the user's charts-values/ overrides, so a setting made there counts.
+   */
+  public warnings(_values: V): string[] {
+    return [];
   }
 }
 

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { GeneratedSecret, HelmRelease } from './helm-release';
+import { GeneratedSecret, HelmRelease, UserSecret } from './helm-release';
 
 /**
  * Renders the files that install the releases: helmfile.yaml, its plain-shell twin install.sh,
@@ -36,7 +36,7 @@ export function renderHelmfile(releases: readonly HelmRelease[]): string {
       ...(r.needs.length > 0 ? { needs: r.needs.map((n) => `${n.namespace}/${n.releaseName}`) } : {}),
       // Helm's --wait: a release that others need must be ready before they start.
       wait: true,
-      ...(r.generatedSecrets.length > 0
+      ...(r.generatedSecrets.length > 0 || r.userSecrets.length > 0
         ? { hooks: [{ events: ['presync'], showlogs: true, command: 'bash', args: [`./${SECRETS_SCRIPT}`] }] }
         : {}),
     })),
@@ -67,11 +67,38 @@ export function renderInstallScript(releases: readonly HelmRelease[]): string {
   return lines.join('\n');
 }
 
+/** Checks the Secrets only the user can create, before anything is installed; never prints their values. */
+function userSecretChecks(releases: readonly HelmRelease[]): string[] {
+  const required: { namespace: string; secret: UserSecret }[] = releases.flatMap((r) =>
+    r.userSecrets.map((secret) => ({ namespace: r.namespace, secret })),
+  );
+  if (required.length === 0) return [];
+  return [
+    '# Secrets only you can create (their values are yours, e.g. a Slack webhook URL): checked, never created.',
+    '# require_secret <namespace> <name> <key> <what it holds>; the go-template prints "present", never the value.',
+    'require_secret() {',
+    '  local namespace="$1" name="$2" key="$3" holds="$4"',
+    '  local found',
+    '  found="$(kubectl --namespace "$namespace" get secret "$name" -o "go-template={{if index .data \\"$key\\"}}present{{end}}" </dev/null 2>/dev/null || true)"',
+    '  if [ "$found" != present ]; then',
+    '    echo "missing: Secret $namespace/$name with key $key ($holds). Create it first, e.g. from a file holding the value:" >&2',
+    '    echo "  kubectl --namespace $namespace create secret generic $name --from-file=$key=<file>" >&2',
+    '    exit 1',
+    '  fi',
+    '}',
+    '',
+    ...required.map(({ namespace, secret }) => `require_secret ${namespace} ${secret.name} ${secret.key} '${secret.holds}'`),
+    '',
+  ];
+}
+
 /**
  * Creates each Secret only when it does not exist yet, so re-running keeps the credentials
  * the running stack already uses. Values come from /dev/urandom at install time and reach
  * kubectl on stdin (`--from-env-file=/dev/stdin`), never as command-line arguments: those are
  * readable by every user on the machine (`ps`, /proc/<pid>/cmdline) while kubectl runs.
+ * Secrets the user must create themselves are checked first, so a missing one stops the install
+ * before anything is created.
  */
 export function renderSecretsScript(releases: readonly HelmRelease[]): string {
   const secrets: { namespace: string; secret: GeneratedSecret }[] = releases.flatMap((r) =>
@@ -84,6 +111,7 @@ export function renderSecretsScript(releases: readonly HelmRelease[]): string {
     '# existingSecret / secretKeyRef, with random values, only if they are absent. No secret is ever in git.',
     'set -euo pipefail',
     '',
+    ...userSecretChecks(releases),
     'random_value() { LC_ALL=C tr -dc "A-Za-z0-9" </dev/urandom | head -c 32; }',
     '',
     '# ensure_secret <namespace> <name>, with the key=value lines on stdin (printf is a shell builtin,',

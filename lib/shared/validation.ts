@@ -88,3 +88,25 @@ export function validateImage(prop: string, value: string): string {
   }
   return value;
 }
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** Names of Secrets (and ConfigMaps): DNS-1123 subdomains of at most 253 characters. */
+export function validateSecretName(prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+    throw new Error(
+      `${prop}: ${JSON.stringify(value)} is not a valid Secret name. Use lower-case letters, digits, '-' and '.', ` +
+        `starting and ending with a letter or digit (at most 253), e.g. "alertmanager-slack".`,
+    );
+  }
+  return value;
+}
+
+/** Keys of a Secret's data: letters, digits, '-', '_' and '.' (at most 253). */
+export function validateSecretKey(prop: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 253 || !SECRET_KEY.test(value) || value === '.' || value === '..') {
+    throw new Error(`${prop}: ${JSON.stringify(value)} is not a valid Secret key. Use letters, digits, '-', '_' and '.', e.g. "url".`);
+  }
+  return value;
+}

@@ -27,10 +27,19 @@ export const OTLP_HTTP_PORT = 4318;
 /** Tempo's HTTP API port (`tempo.server.http_listen_port` default), where Grafana queries traces. */
 const TEMPO_HTTP_PORT = 3100;
 
-/** grafana/tempo (single binary): trace store in MinIO, OTLP receivers on gRPC 4317 and HTTP 4318. */
+/** A Prometheus remote-write endpoint (`Prometheus.remoteWriteUrl`). */
+export interface RemoteWriteTarget {
+  readonly remoteWriteUrl: string;
+}
+
+/**
+ * grafana/tempo (single binary): trace store in MinIO, OTLP receivers on gRPC 4317 and HTTP 4318,
+ * and, once `remoteWriteMetricsTo()` names a target, the metrics-generator.
+ */
 export class Tempo extends HelmRelease<TempoValues> {
   public readonly bucket: string;
   private readonly minio: Minio;
+  private metricsTarget?: RemoteWriteTarget;
 
   constructor(scope: Construct, id: string, props: TempoProps) {
     super(scope, id, {
@@ -58,9 +67,27 @@ export class Tempo extends HelmRelease<TempoValues> {
     return serviceUrl(this.serviceName, this.namespace, TEMPO_HTTP_PORT);
   }
 
+  /**
+   * Turns on the metrics-generator (service graphs and span metrics, the tempo chart's
+   * `tempo.metricsGenerator`), remote-writing to `target`. A method rather than a prop because the
+   * stack builds Tempo before Prometheus (the model service needs Tempo's endpoint, and Prometheus
+   * the model service's memory limit); the URL is read when the values are rendered.
+   */
+  public remoteWriteMetricsTo(target: RemoteWriteTarget): void {
+    this.metricsTarget = target;
+  }
+
   public renderValues(): TempoValues {
     return {
       tempo: {
+        // tempo 1.0.0's config template then adds the `service-graphs` and `span-metrics` processors to
+        // the global overrides and a `metrics_generator` block remote-writing to this URL. Tempo 2.0.0
+        // names the series traces_service_graph_request_total, traces_service_graph_request_failed_total,
+        // traces_service_graph_request_{server,client}_seconds (Grafana's service graph) and
+        // traces_spanmetrics_calls_total, traces_spanmetrics_latency, traces_spanmetrics_size_total.
+        ...(this.metricsTarget === undefined
+          ? {}
+          : { metricsGenerator: { enabled: true, remoteWriteUrl: checkRemoteWriteUrl(this.metricsTarget.remoteWriteUrl) } }),
         // Credentials come from the MinIO Secret as env vars, expanded into the config file.
         extraArgs: { 'config.expand-env': true },
         extraEnv: this.minio.credentialsEnv(),
@@ -90,4 +117,17 @@ export class Tempo extends HelmRelease<TempoValues> {
       },
     };
   }
+}
+
+function checkRemoteWriteUrl(value: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new Error(`tempo: remote-write URL "${value}" is not an absolute http(s) URL; pass e.g. "http://prometheus-server.monitoring.svc/api/v1/write".`);
+  }
+  return value;
 }

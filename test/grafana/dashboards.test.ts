@@ -67,8 +67,7 @@ describe('model-service dashboard', () => {
   });
 
   test('the burn-rate panel reads the recording rules the rules module generates', () => {
-    const recorded = (modelServiceRules({ appName: 'model-service' }).recording.groups as { rules: { record: string }[] }[])
-      .flatMap((g) => g.rules.map((r) => r.record));
+    const recorded = modelServiceRules({ appName: 'model-service' }).recording.groups.flatMap((g) => g.rules.map((r) => r.record));
     const exprs = byTitle('Error budget burn rate (POST /predict)').targets!.map((t) => t.expr!);
     expect(exprs).toHaveLength(4);
     for (const e of exprs) {

@@ -3,13 +3,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { AlertingOptions } from '../../lib/prometheus/alerting';
 import { synthToFiles } from '../helpers/synth';
 import { kubernetesSchemaProblems } from '../helpers/kubernetes-schema';
 
 // Runs the generated create-secrets.sh with the real kubectl for everything that works without a
 // cluster (`create ... --dry-run=client -o yaml` builds the objects client-side). Only the two
 // calls that need an API server are stood in for by a wrapper: `get secret` (answers "absent"
-// unless listed in EXISTING_SECRETS) and `apply -f -` (records what would be applied). The
+// unless listed in EXISTING_SECRETS; a listed one has every key, so the script's go-template
+// check prints "present") and `apply -f -` (records what would be applied). The
 // wrapper also logs every kubectl command line, to prove no credential is ever an argument.
 const REAL_KUBECTL = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
 
@@ -17,7 +19,7 @@ const WRAPPER = `#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$RUN_DIR/argv.log"
 case " $* " in
   *" get secret "*)
-    for existing in \${EXISTING_SECRETS:-}; do [[ " $* " == *" $existing "* ]] && exit 0; done
+    for existing in \${EXISTING_SECRETS:-}; do [[ " $* " == *" $existing "* ]] && { echo present; exit 0; }; done
     exit 1 ;;
   *" apply -f - "*) { cat; echo '---'; } >> "$RUN_DIR/applied.yaml"; exit 0 ;;
 esac
@@ -97,5 +99,50 @@ describeWithKubectl('create-secrets.sh, run with the real kubectl (client-side)'
     expect(run.status).toBe(0);
     const secrets = run.applied.filter((o) => o.kind === 'Secret').map((o) => (o.metadata as { name: string }).name);
     expect(secrets).toEqual(['grafana-admin']);
+  });
+
+  describe('with alert receivers reading Secrets the user creates', () => {
+    const alerting: AlertingOptions = {
+      receivers: [
+        { type: 'slack', name: 'team-slack', urlSecret: { name: 'alertmanager-slack', key: 'url' } },
+        { type: 'webhook', name: 'pager', url: 'https://pager.example/hook', bearerTokenSecret: { name: 'alertmanager-pager', key: 'token' } },
+      ],
+    };
+    let withReceivers: string;
+    beforeAll(() => {
+      withReceivers = synthToFiles({ alerting }).files['helm/create-secrets.sh'];
+    });
+
+    test('a missing one stops the install before anything is created, saying how to create it', () => {
+      const run = runScript(withReceivers, ['alertmanager-slack']);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        'missing: Secret technical-observability-for-ml/alertmanager-pager with key token (credential of alert receiver pager)',
+      );
+      expect(run.stderr).toContain('kubectl --namespace technical-observability-for-ml create secret generic alertmanager-pager --from-file=token=<file>');
+      expect(run.applied).toEqual([]);
+    });
+
+    test('the presence check prints "present" only for a Secret holding the key, never the value (real kubectl, client-side)', () => {
+      // The script's own -o argument, applied by the real kubectl to Secrets built client-side.
+      const output = /-o ("go-template=(?:[^"\\]|\\.)*")/.exec(withReceivers)![1];
+      const check = (literal: string, key: string) =>
+        spawnSync('bash', ['-c', `key=${key}; ${REAL_KUBECTL} create secret generic s ${literal} --dry-run=client -o ${output} 2>/dev/null`], {
+          encoding: 'utf8',
+        }).stdout;
+      expect(check('--from-literal=url=https://hooks.example/T0/B0/x', 'url')).toBe('present');
+      expect(check('--from-literal=url=https://hooks.example/T0/B0/x', 'token')).toBe('');
+      // A Secret without data makes kubectl print a template error (naming the template), not "present".
+      expect(check('', 'url')).not.toBe('present');
+    });
+
+    test('when they exist the install goes on, and they are never created or changed', () => {
+      const run = runScript(withReceivers, ['alertmanager-slack', 'alertmanager-pager']);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const names = run.applied.map((o) => `${o.kind}/${(o.metadata as { name: string }).name}`).sort();
+      expect(names).toEqual(['Namespace/technical-observability-for-ml', 'Secret/grafana-admin', 'Secret/minio-root-credentials']);
+      expect(run.argv).not.toMatch(/create secret generic alertmanager-/);
+    });
   });
 });

@@ -10,6 +10,8 @@ export interface SynthResult {
   /** Every file synth writes, keyed by its path relative to the output folder. */
   readonly files: Record<string, string>;
   readonly outdir: string;
+  /** The lines synth would print as warnings. */
+  readonly warnings: string[];
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
@@ -24,10 +26,11 @@ function listFiles(dir: string, prefix = ''): string[] {
 /** Runs the same code path as `npm run synth` (lib/synthesize.ts) into a fresh temporary folder. */
 export function synthToFiles(props: ObservabilityStackProps = {}): SynthResult {
   const app = Testing.app();
-  const stack = synthesize(app, props);
+  const warnings: string[] = [];
+  const stack = synthesize(app, props, { warn: (line) => warnings.push(line) });
   const files: Record<string, string> = {};
   for (const file of listFiles(app.outdir)) files[file] = fs.readFileSync(path.join(app.outdir, file), 'utf8');
-  return { stack, files, outdir: app.outdir };
+  return { stack, files, outdir: app.outdir, warnings };
 }
 
 export interface Manifest {

@@ -6,7 +6,7 @@ import { DEFAULT_PROCESS_METRICS, METRICS, ROUTES } from 'model-service/contract
 import { ResolvedRulesOptions } from './options';
 import { runbookLink } from './runbook';
 import { PREDICT_ROUTE, SERVER_ERROR_STATUS, app } from './selectors';
-import { AlertingRule, RuleGroup, num } from './types';
+import { AlertingRule, AlertSeverity, RuleGroup, num } from './types';
 
 export const GOLDEN_SIGNAL_ALERTS = {
   highErrorRatio: 'ModelServiceHighErrorRatio',
@@ -27,7 +27,7 @@ function alert(
   name: string,
   expr: string,
   forDuration: string,
-  severity: 'critical' | 'warning',
+  severity: AlertSeverity,
   summary: string,
   description: string,
 ): AlertingRule {

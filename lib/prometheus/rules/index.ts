@@ -7,14 +7,17 @@
 import { goldenSignalAlertingGroup } from './golden-signals';
 import { ModelServiceRulesOptions, resolveRulesOptions } from './options';
 import { sloAlertingGroup, sloRecordingGroup } from './slo';
+import type { AlertingRule, RecordingRule, RuleGroup } from './types';
 
 export type { ModelServiceRulesOptions } from './options';
+export { ALERT_SEVERITIES } from './types';
+export type { AlertingRule, AlertSeverity } from './types';
 export { BURN_ALERTS } from './slo';
 export { GOLDEN_SIGNAL_ALERTS } from './golden-signals';
 
 export function modelServiceRules(opts: ModelServiceRulesOptions): {
-  alerting: { groups: unknown[] };
-  recording: { groups: unknown[] };
+  alerting: { groups: RuleGroup<AlertingRule>[] };
+  recording: { groups: RuleGroup<RecordingRule>[] };
 } {
   const resolved = resolveRulesOptions(opts);
   return {

@@ -6,11 +6,18 @@ export interface RecordingRule {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Values of the `severity` label every alert carries: `critical` pages someone now, `warning` can wait
+ * for working hours. Alertmanager routes on this label (lib/prometheus/alerting.ts).
+ */
+export const ALERT_SEVERITIES = ['critical', 'warning'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
 export interface AlertingRule {
   readonly alert: string;
   readonly expr: string;
   readonly for?: string;
-  readonly labels: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>> & { readonly severity: AlertSeverity };
   readonly annotations: {
     readonly summary: string;
     readonly description: string;
