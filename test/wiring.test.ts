@@ -40,7 +40,7 @@ describe('cross-references are derived from the constructs (default names)', () 
     const buckets = values(result, 'minio').provisioning.buckets.map((b: { name: string }) => b.name);
     const loki = values(result, 'loki').loki.storage.bucketNames;
     const tempo = values(result, 'tempo').tempo.storage.trace.s3.bucket;
-    expect(buckets.sort()).toEqual([loki.chunks, loki.ruler, loki.admin, tempo].sort());
+    expect(buckets.sort()).toEqual([loki.chunks, loki.ruler, tempo].sort());
     expect(values(result, 'minio').provisioning.enabled).toBe(true);
   });
 

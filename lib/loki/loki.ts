@@ -7,7 +7,7 @@ import { CHARTS, ChartRef } from '../shared/versions';
 
 export interface LokiProps {
   readonly namespace: string;
-  /** Object storage for chunks, rules and the admin bucket. */
+  /** Object storage for chunks and rules. */
   readonly minio: Minio;
   /** @default 'loki' */
   readonly releaseName?: string;
@@ -26,7 +26,7 @@ const GATEWAY_PORT = 80;
  * off: this cluster has neither.
  */
 export class Loki extends HelmRelease<LokiSimpleScalableValues> {
-  public readonly buckets: { readonly chunks: string; readonly ruler: string; readonly admin: string };
+  public readonly buckets: { readonly chunks: string; readonly ruler: string };
   private readonly minio: Minio;
 
   constructor(scope: Construct, id: string, props: LokiProps) {
@@ -38,11 +38,11 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues> {
     });
     this.minio = props.minio;
     this.addDependency(props.minio);
-    // Prefixed with the release name so two Loki releases can share one MinIO.
+    // Prefixed with the release name so two Loki releases can share one MinIO. The chart's third
+    // bucket, `bucketNames.admin`, is read only by the enterprise (GEL) config, which is off.
     this.buckets = {
       chunks: props.minio.addBucket(`${this.releaseName}-chunks`),
       ruler: props.minio.addBucket(`${this.releaseName}-ruler`),
-      admin: props.minio.addBucket(`${this.releaseName}-admin`),
     };
   }
 
