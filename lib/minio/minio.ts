@@ -5,6 +5,7 @@ import { HelmRelease } from '../helm/helm-release';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { chartFullname, serviceHost } from '../shared/naming';
 import { validateNodePort, validateResourceName } from '../shared/validation';
+import { RETIRED_IMAGE_REPOSITORIES } from '../shared/retired-image-repositories';
 import { CHARTS, ChartRef } from '../shared/versions';
 
 export interface MinioProps {
@@ -21,6 +22,27 @@ export interface MinioProps {
    * @default `<releaseName>-root-credentials`
    */
   readonly credentialsSecretName?: string;
+}
+
+/**
+ * The images bitnami/minio 12.1.8 runs, at the chart's own tags (its values.yaml): the server
+ * (also the provisioning job's image), the client, and the shell of the optional
+ * volume-permissions init container. The chart names them under docker.io/bitnami, where these
+ * tags no longer exist (lib/shared/retired-image-repositories.ts); the same tags are pulled from
+ * the legacy repository instead.
+ */
+export const MINIO_CHART_IMAGES = {
+  server: { repository: 'minio', tag: '2023.2.22-debian-11-r0' },
+  client: { repository: 'minio-client', tag: '2023.2.16-debian-11-r1' },
+  volumePermissions: { repository: 'bitnami-shell', tag: '11-debian-11-r87' },
+} as const;
+
+const BITNAMI_LEGACY = RETIRED_IMAGE_REPOSITORIES.find((r) => r.prefix === 'docker.io/bitnami/')!.replacement!;
+
+/** `{ registry, repository, tag }` of a chart image, from the Bitnami legacy repository. */
+function bitnamiLegacyImage(image: { readonly repository: string; readonly tag: string }): { registry: string; repository: string; tag: string } {
+  const [registry, namespace] = BITNAMI_LEGACY.replace(/\/$/, '').split('/');
+  return { registry, repository: `${namespace}/${image.repository}`, tag: image.tag };
 }
 
 /** Environment-variable names Loki and Tempo give the MinIO credentials (expanded in their configs). */
@@ -112,6 +134,10 @@ export class Minio extends HelmRelease<MinioValues> {
 
   public renderValues(): MinioValues {
     return {
+      image: bitnamiLegacyImage(MINIO_CHART_IMAGES.server),
+      clientImage: bitnamiLegacyImage(MINIO_CHART_IMAGES.client),
+      // Off by default; set so that enabling it in charts-values/minio.yaml still pulls.
+      volumePermissions: { image: bitnamiLegacyImage(MINIO_CHART_IMAGES.volumePermissions) },
       mode: 'standalone',
       auth: { existingSecret: this.credentialsSecretName },
       // In-cluster only: the console is published by our own NodePort Service (constructor).
