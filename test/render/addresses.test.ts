@@ -52,7 +52,8 @@ function prometheusConfig(stack: RenderedStack, releaseName = 'prometheus'): {
   alerting: { alertmanagers: { kubernetes_sd_configs: { role: string }[]; relabel_configs: RelabelRule[] }[] };
   scrape_configs: { job_name: string; kubernetes_sd_configs?: { role: string }[]; relabel_configs?: RelabelRule[] }[];
 } {
-  const serverConfigMap = release(stack, releaseName).objects.find((o) => o.kind === 'ConfigMap' && (o as { data?: object }).data && 'prometheus.yml' in (o as { data: object }).data);
+  const hasConfig = (o: KubeObject) => o.kind === 'ConfigMap' && 'prometheus.yml' in ((o as { data?: object }).data ?? {});
+  const serverConfigMap = release(stack, releaseName).objects.find(hasConfig);
   if (!serverConfigMap) throw new Error(`release ${releaseName} renders no ConfigMap with prometheus.yml`);
   return parse(configFile(serverConfigMap, 'prometheus.yml'));
 }
