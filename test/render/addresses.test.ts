@@ -13,7 +13,7 @@ import { findObject, KubeObject } from '../../verify/helm';
 import { objectReferenceProblems } from '../../verify/object-references';
 import { EVERY_2S_JOB_NAME } from '../../lib/prometheus/scrape-configs';
 import { synthToFiles } from '../helpers/synth';
-import { configFile, release, renderStack, RenderedStack, REPO_DIST, valuesOf } from './rendered-stack';
+import { configFile, release, renderStack, RenderedStack, RENDER_TIMEOUT_MS, REPO_DIST, valuesOf } from './rendered-stack';
 
 // Every in-cluster address, bucket and Secret the stack names is resolved against what the real
 // charts render (plus our manifests and the Secrets create-secrets.sh makes): the charts' naming
@@ -62,7 +62,7 @@ describe('the rendered reference stack: every address resolves to a Service that
   let stack: RenderedStack;
   beforeAll(async () => {
     stack = await renderStack(REPO_DIST);
-  });
+  }, RENDER_TIMEOUT_MS);
 
   test('every address in our values, the rendered config files and our manifests', () => {
     const where = new Set(allReferences(stack).map((r) => r.where.split(' ').slice(0, 3).join(' ')));
@@ -183,5 +183,5 @@ describe('the same stack with the namespace and every release renamed', () => {
     expect(renamed.all.filter((o) => o.kind === 'Service').flatMap((s) => serviceBackendProblems(s, pods, renamed.namespace))).toEqual([]);
     const alerting = prometheusConfig(renamed, 'metricstore').alerting.alertmanagers[0].relabel_configs;
     expect(podTargetsKept(alerting, renamed.all, renamed.namespace).map((t) => t.port)).toEqual([9093]);
-  });
+  }, RENDER_TIMEOUT_MS);
 });

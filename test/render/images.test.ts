@@ -6,7 +6,7 @@ import { RETIRED_IMAGE_REPOSITORIES, normaliseImage } from '../../lib/shared/ret
 import { helmTemplate, resolveChartArchive, resolveHelm } from '../../verify/helm';
 import { imageProblems, imageReferences, ImageReference } from '../../verify/images';
 import { run } from '../../verify/inputs';
-import { release, renderStack, RenderedStack, REPO_DIST } from './rendered-stack';
+import { release, renderStack, RenderedStack, RENDER_TIMEOUT_MS, REPO_DIST } from './rendered-stack';
 
 /**
  * Images the charts hard-code where no value reaches them, each with why it is tolerated. The
@@ -30,7 +30,7 @@ describe('every image the reference install pulls', () => {
   let stack: RenderedStack;
   beforeAll(async () => {
     stack = await renderStack(REPO_DIST);
-  });
+  }, RENDER_TIMEOUT_MS);
 
   test('comes from a live repository with a pinned tag (every release and dist/observability.k8s.yaml)', () => {
     const images = everyImage(stack);
@@ -78,7 +78,7 @@ describe('every image the reference install pulls', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, RENDER_TIMEOUT_MS);
 
   test('the check fails on a planted docker.io/bitnami image, naming where, why and the replacement', () => {
     const deployment = release(stack, 'minio').objects.find((o) => o.kind === 'Deployment')!;

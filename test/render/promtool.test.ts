@@ -4,7 +4,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { findObject, KubeObject } from '../../verify/helm';
 import { promtool } from '../prometheus/promtool';
-import { configFile, release, renderStack, RenderedStack, REPO_DIST } from './rendered-stack';
+import { configFile, release, renderStack, RenderedStack, RENDER_TIMEOUT_MS, REPO_DIST } from './rendered-stack';
 
 // `promtool check config` on the prometheus.yml the real chart renders from our values, with the
 // rule files of the same ConfigMap beside it. Three things in that file only exist inside the
@@ -119,7 +119,7 @@ describe('promtool check config on the rendered Prometheus configuration', () =>
     serverConfigMap = findObject(release(stack, 'prometheus').objects, 'ConfigMap', 'prometheus-server');
     prometheusYml = parse(configFile(serverConfigMap, 'prometheus.yml'));
     hasKubernetesSd = promtoolHasKubernetesSd();
-  });
+  }, RENDER_TIMEOUT_MS);
 
   test('the pod sees what the rewrites assume: the ConfigMap at /etc/config and a service-account token', () => {
     const deployment = findObject(release(stack, 'prometheus').objects, 'Deployment', 'prometheus-server') as unknown as {

