@@ -5,7 +5,6 @@ import { HelmRelease } from '../helm/helm-release';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { chartFullname, serviceHost } from '../shared/naming';
 import { validateNodePort, validateResourceName } from '../shared/validation';
-import { RETIRED_IMAGE_REPOSITORIES } from '../shared/retired-image-repositories';
 import { CHARTS, ChartRef } from '../shared/versions';
 
 export interface MinioProps {
@@ -37,12 +36,12 @@ export const MINIO_CHART_IMAGES = {
   volumePermissions: { repository: 'bitnami-shell', tag: '11-debian-11-r87' },
 } as const;
 
-const BITNAMI_LEGACY = RETIRED_IMAGE_REPOSITORIES.find((r) => r.prefix === 'docker.io/bitnami/')!.replacement!;
+/** Where Bitnami's versioned tags are now (the replacement named in lib/shared/retired-image-repositories.ts). */
+const BITNAMI_LEGACY = { registry: 'docker.io', namespace: 'bitnamilegacy' } as const;
 
 /** `{ registry, repository, tag }` of a chart image, from the Bitnami legacy repository. */
 function bitnamiLegacyImage(image: { readonly repository: string; readonly tag: string }): { registry: string; repository: string; tag: string } {
-  const [registry, namespace] = BITNAMI_LEGACY.replace(/\/$/, '').split('/');
-  return { registry, repository: `${namespace}/${image.repository}`, tag: image.tag };
+  return { registry: BITNAMI_LEGACY.registry, repository: `${BITNAMI_LEGACY.namespace}/${image.repository}`, tag: image.tag };
 }
 
 /** Environment-variable names Loki and Tempo give the MinIO credentials (expanded in their configs). */
