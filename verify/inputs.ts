@@ -11,7 +11,7 @@
  * When none works, the error says which variable to set or which command to run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
@@ -67,8 +67,16 @@ export interface InputSpec {
   readonly variable: string;
   /** The file the variable's value points at. @default - the value itself */
   readonly fromVariable?: (value: string) => string;
-  /** The file under `../shared`, and how to turn it into the cached file (default: use it as is). */
-  readonly shared?: { readonly file: string; readonly unpack?: (from: string, to: string) => Promise<void> };
+  /**
+   * The file under `../shared`, how to turn it into the cached file (default: use it as is), and
+   * how to check the unpacked file. The check runs on every use: a cached copy that fails it (a
+   * file of another build left in the cache) is unpacked again from `../shared`, which comes first.
+   */
+  readonly shared?: {
+    readonly file: string;
+    readonly unpack?: (from: string, to: string) => Promise<void>;
+    readonly check?: (file: string) => Promise<void>;
+  };
   /** The file's path inside the cache folder. */
   readonly cacheFile: string;
   /** Fills `to` (a temporary path next to the cache file); absent when there is nothing to download. */
@@ -96,7 +104,10 @@ export async function resolveInput(spec: InputSpec, options: InputEnvironment = 
   if (value) {
     const explicit = spec.fromVariable ? spec.fromVariable(value) : value;
     // A variable that names nothing is a mistake to report, not a reason to look elsewhere.
-    if (!isFile(explicit)) throw new MissingInputError(`${spec.variable}=${explicit}: no such file (${spec.what}). Fix the path or unset ${spec.variable}.`);
+    if (!isFile(explicit)) {
+      const file = explicit === value ? '' : ` ${explicit}`;
+      throw new MissingInputError(`${spec.variable}=${value}: no such file${file} (${spec.what}). Fix the path or unset ${spec.variable}.`);
+    }
     return { path: explicit, source: 'variable' };
   }
 
@@ -104,14 +115,24 @@ export async function resolveInput(spec: InputSpec, options: InputEnvironment = 
   if (spec.shared) {
     const shared = path.join(sharedDir(env), spec.shared.file);
     if (isFile(shared)) {
+      const sharedCheck = spec.shared.check ?? spec.check;
       if (!spec.shared.unpack) {
-        await spec.check?.(shared);
+        await sharedCheck?.(shared);
         return { path: shared, source: 'shared' };
       }
-      if (!isFile(cached)) {
-        log(`${spec.what}: unpacking ${shared} into ${cached}`);
-        await intoPlace(cached, (tmp) => spec.shared!.unpack!(shared, tmp), spec.check);
+      if (isFile(cached) && sharedCheck) {
+        try {
+          await sharedCheck(cached);
+          return { path: cached, source: 'shared' };
+        } catch (error) {
+          if (!(error instanceof InvalidInputError)) throw error;
+          log(`${spec.what}: ${cached} is not the build in ${shared}; unpacking it again`);
+        }
+      } else if (isFile(cached)) {
+        return { path: cached, source: 'shared' };
       }
+      log(`${spec.what}: unpacking ${shared} into ${cached}`);
+      await intoPlace(cached, (tmp) => spec.shared!.unpack!(shared, tmp), sharedCheck);
       return { path: cached, source: 'shared' };
     }
   }
@@ -144,7 +165,8 @@ export async function resolveInput(spec: InputSpec, options: InputEnvironment = 
 /** Produces `target` through a temporary file, so a broken download never looks cached. */
 async function intoPlace(target: string, produce: (tmp: string) => Promise<void>, check?: (file: string) => Promise<void>): Promise<void> {
   mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.partial`;
+  // Unique per call: two resolutions of the same input may run at once (in one process or several).
+  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
   try {
     await produce(tmp);
     await check?.(tmp);

@@ -2,12 +2,12 @@ import { Construct } from 'constructs';
 import type { LokiSimpleScalableValues } from '../../imports/helm-values/loki-simple-scalable';
 import { HelmRelease } from '../helm/helm-release';
 import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
-import { chartFullname, serviceUrl } from '../shared/naming';
+import { serviceUrl } from '../shared/naming';
 import { CHARTS, ChartRef } from '../shared/versions';
 
 export interface LokiProps {
   readonly namespace: string;
-  /** Object storage for chunks, rules and the admin bucket. */
+  /** Object storage for chunks and rules. */
   readonly minio: Minio;
   /** @default 'loki' */
   readonly releaseName?: string;
@@ -26,7 +26,7 @@ const GATEWAY_PORT = 80;
  * off: this cluster has neither.
  */
 export class Loki extends HelmRelease<LokiSimpleScalableValues> {
-  public readonly buckets: { readonly chunks: string; readonly ruler: string; readonly admin: string };
+  public readonly buckets: { readonly chunks: string; readonly ruler: string };
   private readonly minio: Minio;
 
   constructor(scope: Construct, id: string, props: LokiProps) {
@@ -38,25 +38,29 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues> {
     });
     this.minio = props.minio;
     this.addDependency(props.minio);
-    // Prefixed with the release name so two Loki releases can share one MinIO.
+    // Prefixed with the release name so two Loki releases can share one MinIO. The chart's third
+    // bucket, `bucketNames.admin`, is read only by the enterprise (GEL) config, which is off.
     this.buckets = {
       chunks: props.minio.addBucket(`${this.releaseName}-chunks`),
       ruler: props.minio.addBucket(`${this.releaseName}-ruler`),
-      admin: props.minio.addBucket(`${this.releaseName}-admin`),
     };
   }
 
-  /** loki-simple-scalable 1.8.x: `loki.name` is the literal "loki", then the usual fullname rule. */
-  private get fullname(): string {
-    return chartFullname(this.releaseName, 'loki');
-  }
+  /**
+   * loki-simple-scalable 1.8.x names its read, write and gateway objects `<loki.name>-<target>`
+   * (templates/read/_helpers-read.tpl and its siblings), and `loki.name` is `nameOverride` or the
+   * literal "loki", not the release-derived fullname. So these Services are `loki-read` and
+   * `loki-gateway` whatever the release is called (a second release of this chart in the same
+   * namespace would collide with the first).
+   */
+  private static readonly CHART_NAME = 'loki';
 
   public get readServiceName(): string {
-    return `${this.fullname}-read`;
+    return `${Loki.CHART_NAME}-read`;
   }
 
   public get gatewayServiceName(): string {
-    return `${this.fullname}-gateway`;
+    return `${Loki.CHART_NAME}-gateway`;
   }
 
   /** Query endpoint (the read path), for Grafana's Loki datasource. */

@@ -23,6 +23,27 @@ export interface MinioProps {
   readonly credentialsSecretName?: string;
 }
 
+/**
+ * The images bitnami/minio 12.1.8 runs, at the chart's own tags (its values.yaml): the server
+ * (also the provisioning job's image), the client, and the shell of the optional
+ * volume-permissions init container. The chart names them under docker.io/bitnami, where these
+ * tags no longer exist (lib/shared/retired-image-repositories.ts); the same tags are pulled from
+ * the legacy repository instead.
+ */
+export const MINIO_CHART_IMAGES = {
+  server: { repository: 'minio', tag: '2023.2.22-debian-11-r0' },
+  client: { repository: 'minio-client', tag: '2023.2.16-debian-11-r1' },
+  volumePermissions: { repository: 'bitnami-shell', tag: '11-debian-11-r87' },
+} as const;
+
+/** Where Bitnami's versioned tags are now (the replacement named in lib/shared/retired-image-repositories.ts). */
+const BITNAMI_LEGACY = { registry: 'docker.io', namespace: 'bitnamilegacy' } as const;
+
+/** `{ registry, repository, tag }` of a chart image, from the Bitnami legacy repository. */
+function bitnamiLegacyImage(image: { readonly repository: string; readonly tag: string }): { registry: string; repository: string; tag: string } {
+  return { registry: BITNAMI_LEGACY.registry, repository: `${BITNAMI_LEGACY.namespace}/${image.repository}`, tag: image.tag };
+}
+
 /** Environment-variable names Loki and Tempo give the MinIO credentials (expanded in their configs). */
 export const S3_ACCESS_KEY_ENV = 'MINIO_ROOT_USER';
 export const S3_SECRET_KEY_ENV = 'MINIO_ROOT_PASSWORD';
@@ -112,6 +133,10 @@ export class Minio extends HelmRelease<MinioValues> {
 
   public renderValues(): MinioValues {
     return {
+      image: bitnamiLegacyImage(MINIO_CHART_IMAGES.server),
+      clientImage: bitnamiLegacyImage(MINIO_CHART_IMAGES.client),
+      // Off by default; set so that enabling it in charts-values/minio.yaml still pulls.
+      volumePermissions: { image: bitnamiLegacyImage(MINIO_CHART_IMAGES.volumePermissions) },
       mode: 'standalone',
       auth: { existingSecret: this.credentialsSecretName },
       // In-cluster only: the console is published by our own NodePort Service (constructor).

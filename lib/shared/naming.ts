@@ -1,14 +1,16 @@
 /**
- * The charts' naming rules, reproduced so that every Service name we point at (S3 endpoint,
- * push URL, datasource URLs, OTLP endpoint) is computed from a release name, never typed.
+ * The charts' naming rules, so that every Service name we point at (S3 endpoint, push URL,
+ * datasource URLs, OTLP endpoint) is computed from a release name, never typed; the render
+ * tests (test/render) check each one against the real charts' output.
  */
 
 /**
  * The `<chart>.fullname` helper shared by all six pinned charts (grafana, bitnami common,
  * loki-simple-scalable, promtail, tempo, prometheus): if the release name contains the chart's
  * base name it is used as is, otherwise `<release>-<name>`; truncated to 63 characters.
- * `baseName` is the chart's `.Chart.Name`, except loki-simple-scalable 1.8.x whose `loki.name`
- * helper is the literal "loki".
+ * `baseName` is the chart's `.Chart.Name`. (loki-simple-scalable 1.8.x does not use it for its
+ * Services: see lib/loki/loki.ts.) test/render resolves every name computed from it against
+ * what the real charts render.
  */
 export function chartFullname(releaseName: string, baseName: string): string {
   const full = releaseName.includes(baseName) ? releaseName : `${releaseName}-${baseName}`;
