@@ -2,7 +2,6 @@ import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { modelServiceDashboard } from './grafana/dashboards';
 import { Grafana } from './grafana/grafana';
 import { helmWarnings, renderHelmFiles, RenderedFiles } from './helm/write-helm-files';
 import { Loki } from './loki/loki';
@@ -78,14 +77,15 @@ export class ObservabilityStack extends Chart {
     this.namespaceName = namespace;
     this.valuesOverridesDir = props.valuesOverridesDir ?? path.resolve(__dirname, '..', 'charts-values');
 
-    const chart = (component: Component): ChartRef => {
+    // Each release construct defaults its name and chart pin; only the user's overrides are passed.
+    const chart = (component: Component): ChartRef | undefined => {
       const version = props.chartVersions?.[component];
-      if (version === undefined) return CHARTS[component];
+      if (version === undefined) return undefined;
       return { ...CHARTS[component], version: validateChartVersion(`chartVersions.${component}`, version) };
     };
     const release = (component: Component) => ({
       namespace,
-      releaseName: props.releaseNames?.[component] ?? component,
+      releaseName: props.releaseNames?.[component],
       chart: chart(component),
     });
 
@@ -104,14 +104,11 @@ export class ObservabilityStack extends Chart {
       ...props.modelService,
       appName,
       otlpEndpoint: this.tempo.otlpHttpEndpoint,
-    });
-    this.prometheus = new Prometheus(this, 'prometheus', {
-      ...release('prometheus'),
-      appName,
       availabilityObjective: props.availabilityObjective,
-      modelServiceMemoryLimitBytes: this.modelService.memoryLimitBytes,
-      alerting: props.alerting,
     });
+    this.prometheus = new Prometheus(this, 'prometheus', { ...release('prometheus'), alerting: props.alerting });
+    // The model service brings its own rules and dashboard; the backends know nothing about it.
+    this.prometheus.addRuleGroups(this.modelService.ruleGroups());
     // Service graphs and span metrics: Tempo's metrics-generator writes into Prometheus, which
     // Grafana's Tempo datasource reads them from (its serviceMap points at the Prometheus datasource).
     this.tempo.remoteWriteMetricsTo(this.prometheus);
@@ -124,7 +121,7 @@ export class ObservabilityStack extends Chart {
         tempoUrl: this.tempo.queryUrl,
       },
     });
-    this.grafana.addDashboard(this.modelService.appName, modelServiceDashboard({ appName }));
+    this.grafana.addDashboard(this.modelService.appName, this.modelService.dashboard());
     validateDistinctNodePorts({
       grafanaNodePort: this.grafana.nodePort,
       minioConsoleNodePort: this.minio.consoleNodePort,

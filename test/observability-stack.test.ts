@@ -4,7 +4,7 @@ import { synthToFiles, SynthResult } from './helpers/synth';
 
 /**
  * The dashboard JSON and the alert/recording rules are another module's output with their own
- * snapshot tests (test/grafana/dashboards*, test/prometheus/rules*); here they are replaced by a
+ * snapshot tests (test/model-service/dashboard/, test/model-service/rules/); here they are replaced by a
  * marker so these snapshots change only when what this synthesizer writes changes.
  */
 function withoutForeignContent(file: string, content: string): string {
@@ -13,7 +13,7 @@ function withoutForeignContent(file: string, content: string): string {
       .map((doc) => {
         const obj = doc.toJS();
         if (obj.kind === 'ConfigMap' && obj.metadata.labels?.['app.kubernetes.io/component'] === 'dashboards') {
-          for (const key of Object.keys(obj.data)) obj.data[key] = '<dashboard JSON from lib/grafana/dashboards>';
+          for (const key of Object.keys(obj.data)) obj.data[key] = '<dashboard JSON from lib/model-service/dashboard>';
         }
         return stringify(obj);
       })
@@ -21,7 +21,7 @@ function withoutForeignContent(file: string, content: string): string {
   }
   if (file === 'helm/values/prometheus.yaml') {
     const values = parse(content);
-    for (const key of Object.keys(values.serverFiles)) values.serverFiles[key] = '<rules from lib/prometheus/rules>';
+    for (const key of Object.keys(values.serverFiles)) values.serverFiles[key] = '<rules from lib/model-service/rules>';
     return stringify(values);
   }
   return content;

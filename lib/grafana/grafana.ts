@@ -2,21 +2,15 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { GrafanaValues } from '../../imports/helm-values/grafana';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { recommendedLabels } from '../shared/labels';
 import { chartFullname } from '../shared/naming';
 import { validateNodePort, validateResourceName } from '../shared/validation';
-import { CHARTS, ChartRef } from '../shared/versions';
 import { DatasourceEndpoints, grafanaDatasources } from './datasources';
 
-export interface GrafanaProps {
-  readonly namespace: string;
+export interface GrafanaProps extends HelmReleaseProps {
   /** Where the Prometheus, Loki and Tempo datasources point. */
   readonly datasources: DatasourceEndpoints;
-  /** @default 'grafana' */
-  readonly releaseName?: string;
-  /** @default - the pinned chart in lib/shared/versions.ts */
-  readonly chart?: ChartRef;
   /** @default 30000 */
   readonly nodePort?: number;
   /**
@@ -45,12 +39,7 @@ export class Grafana extends HelmRelease<GrafanaValues> {
   private readonly dashboards = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
-    super(scope, id, {
-      releaseName: props.releaseName ?? 'grafana',
-      namespace: props.namespace,
-      chart: props.chart ?? CHARTS.grafana,
-      overridesName: 'grafana',
-    });
+    super(scope, id, 'grafana', props);
     this.nodePort = validateNodePort(`${id}.nodePort`, props.nodePort ?? 30000);
     this.adminSecretName = validateResourceName(`${id}.adminSecretName`, props.adminSecretName ?? `${this.releaseName}-admin`);
     this.datasources = props.datasources;

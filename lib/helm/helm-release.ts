@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ChartRef } from '../shared/versions';
+import { CHARTS, ChartRef, Component } from '../shared/versions';
 import { validateChartVersion, validateNamespace, validateReleaseName } from '../shared/validation';
 
 /**
@@ -24,18 +24,14 @@ export interface UserSecret {
   readonly holds: string;
 }
 
+/** What every release construct takes; each construct's props extend it. */
 export interface HelmReleaseProps {
-  /** Helm release name; charts derive their resource names from it. */
-  readonly releaseName: string;
   /** Namespace the release is installed into. */
   readonly namespace: string;
-  /** Repository, chart and pinned version (lib/shared/versions.ts). */
-  readonly chart: ChartRef;
-  /**
-   * Name of the override file in `charts-values/` (without `.yaml`): the component key, e.g.
-   * `loki`, not the release name, so renaming a release keeps its overrides.
-   */
-  readonly overridesName: string;
+  /** Helm release name; charts derive their resource names from it. @default - the component's name (e.g. 'loki') */
+  readonly releaseName?: string;
+  /** Repository, chart and pinned version. @default - the component's pin in lib/shared/versions.ts */
+  readonly chart?: ChartRef;
 }
 
 /**
@@ -56,13 +52,18 @@ export abstract class HelmRelease<V extends object = object> extends Construct {
   private readonly secrets: GeneratedSecret[] = [];
   private readonly userSecretRefs: UserSecret[] = [];
 
-  protected constructor(scope: Construct, id: string, props: HelmReleaseProps) {
+  /**
+   * @param component which of the stack's components this is: the default release name and chart
+   *   pin, and the name of its override file in `charts-values/` (the component, not the release
+   *   name, so renaming a release keeps its overrides)
+   */
+  protected constructor(scope: Construct, id: string, component: Component, props: HelmReleaseProps) {
     super(scope, id);
-    this.releaseName = validateReleaseName(`${id}.releaseName`, props.releaseName);
+    this.releaseName = validateReleaseName(`${id}.releaseName`, props.releaseName ?? component);
     this.namespace = validateNamespace(`${id}.namespace`, props.namespace);
-    validateChartVersion(`${id}.chart.version (${props.chart.chart})`, props.chart.version);
-    this.chart = props.chart;
-    this.overridesName = props.overridesName;
+    this.chart = props.chart ?? CHARTS[component];
+    validateChartVersion(`${id}.chart.version (${this.chart.chart})`, this.chart.version);
+    this.overridesName = component;
   }
 
   /** The typed values our constructs generate (before the user's charts-values/ overrides). */

@@ -1,18 +1,12 @@
 import { Construct } from 'constructs';
 import type { LokiSimpleScalableValues } from '../../imports/helm-values/loki-simple-scalable';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
 import { serviceUrl } from '../shared/naming';
-import { CHARTS, ChartRef } from '../shared/versions';
 
-export interface LokiProps {
-  readonly namespace: string;
+export interface LokiProps extends HelmReleaseProps {
   /** Object storage for chunks and rules. */
   readonly minio: Minio;
-  /** @default 'loki' */
-  readonly releaseName?: string;
-  /** @default - the pinned chart in lib/shared/versions.ts */
-  readonly chart?: ChartRef;
 }
 
 /** Port every Loki target serves HTTP on (`server.http_listen_port` in the chart's config template). */
@@ -30,12 +24,7 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues> {
   private readonly minio: Minio;
 
   constructor(scope: Construct, id: string, props: LokiProps) {
-    super(scope, id, {
-      releaseName: props.releaseName ?? 'loki',
-      namespace: props.namespace,
-      chart: props.chart ?? CHARTS.loki,
-      overridesName: 'loki',
-    });
+    super(scope, id, 'loki', props);
     this.minio = props.minio;
     this.addDependency(props.minio);
     // Prefixed with the release name so two Loki releases can share one MinIO. The chart's third

@@ -1,18 +1,12 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { MinioValues } from '../../imports/helm-values/minio';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { chartFullname, serviceHost } from '../shared/naming';
 import { validateNodePort, validateResourceName } from '../shared/validation';
-import { CHARTS, ChartRef } from '../shared/versions';
 
-export interface MinioProps {
-  readonly namespace: string;
-  /** @default 'minio' */
-  readonly releaseName?: string;
-  /** @default - the pinned chart in lib/shared/versions.ts */
-  readonly chart?: ChartRef;
+export interface MinioProps extends HelmReleaseProps {
   /** NodePort of the MinIO web console. @default 30001 */
   readonly consoleNodePort?: number;
   /**
@@ -61,8 +55,7 @@ export class Minio extends HelmRelease<MinioValues> {
   private readonly buckets: string[] = [];
 
   constructor(scope: Construct, id: string, props: MinioProps) {
-    const chart = props.chart ?? CHARTS.minio;
-    super(scope, id, { releaseName: props.releaseName ?? 'minio', namespace: props.namespace, chart, overridesName: 'minio' });
+    super(scope, id, 'minio', props);
     this.consoleNodePort = validateNodePort(`${id}.consoleNodePort`, props.consoleNodePort ?? 30001);
     this.credentialsSecretName = validateResourceName(
       `${id}.credentialsSecretName`,

@@ -2,6 +2,9 @@ import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CONFIG_KEYS, ROUTES } from 'model-service/contract';
+import { modelServiceDashboard } from './dashboard';
+import type { AlertingRule, RecordingRule, RuleGroup } from '../prometheus/rule-types';
+import { modelServiceRules } from './rules';
 import { SCRAPE_EVERY_2S_ANNOTATION, SCRAPE_PATH_ANNOTATION, SCRAPE_PORT_ANNOTATION } from '../prometheus/scrape-configs';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { modelServiceSecurity, MODEL_SERVICE_MEMORY_LIMIT_MIB, MODEL_SERVICE_RESOURCES } from '../shared/presets';
@@ -32,6 +35,11 @@ export interface ModelServiceProps {
   readonly modelPath?: string;
   /** OTLP/HTTP base URL of the trace backend (Tempo's 4318). */
   readonly otlpEndpoint: string;
+  /**
+   * Availability objective of POST /predict that the SLO alerts burn against (e.g. 0.99).
+   * @default - the rules module's default (0.999)
+   */
+  readonly availabilityObjective?: number;
 }
 
 const CONFIG_DIR = '/etc/model-service';
@@ -55,10 +63,12 @@ export class ModelService extends Construct {
   public readonly service: k8s.KubeService;
   public readonly deployment: k8s.KubeDeployment;
   public readonly configMap: k8s.KubeConfigMap;
+  private readonly availabilityObjective?: number;
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
     this.appName = validateResourceName(`${id}.appName`, props.appName ?? 'model-service');
+    this.availabilityObjective = props.availabilityObjective;
     const image = validateImage(`${id}.image`, props.image ?? DEFAULT_MODEL_SERVICE_IMAGE);
     const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
     const version = props.version ?? (tag && !tag.includes('/') ? tag : 'latest');
@@ -189,5 +199,20 @@ export class ModelService extends Construct {
         ingress: [{ ports: [{ port: k8s.IntOrString.fromNumber(this.port), protocol: 'TCP' }] }],
       },
     });
+  }
+
+  /** The service's alerting and recording rules (golden signals, scrape health, availability SLO), for `Prometheus.addRuleGroups()`. */
+  public ruleGroups(): { alerting: RuleGroup<AlertingRule>[]; recording: RuleGroup<RecordingRule>[] } {
+    const rules = modelServiceRules({
+      appName: this.appName,
+      availabilityObjective: this.availabilityObjective,
+      fallbackMemoryLimitBytes: this.memoryLimitBytes,
+    });
+    return { alerting: rules.alerting.groups, recording: rules.recording.groups };
+  }
+
+  /** The service's Grafana dashboard (JSON model), for `Grafana.addDashboard()`. */
+  public dashboard(): Record<string, unknown> {
+    return modelServiceDashboard({ appName: this.appName });
   }
 }

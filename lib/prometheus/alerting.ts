@@ -2,7 +2,7 @@
  * Who hears about an alert: Alertmanager receivers and routes built from typed props, for the
  * alertmanager subchart of prometheus 19.6.1 (alertmanager 0.24.1, which runs Alertmanager v0.25.0).
  *
- * Routing follows the rules' `severity` label (lib/prometheus/rules/types.ts): every receiver says
+ * Routing follows the rules' `severity` label (lib/prometheus/rule-types.ts): every receiver says
  * which severities it takes (default all), gets one child route matching them, and `continue: true`
  * lets an alert reach every receiver that takes it. The root route's receiver has no integration:
  * an alert whose severity no receiver takes stops there, and synth says so.
@@ -13,7 +13,7 @@
  */
 import type { PrometheusValues } from '../../imports/helm-values/prometheus';
 import { validateSecretKey, validateSecretName } from '../shared/validation';
-import { ALERT_SEVERITIES, AlertSeverity } from './rules';
+import { ALERT_SEVERITIES, AlertSeverity } from '../model-service/rules';
 
 /** A key of a Secret in the stack's namespace. */
 export interface SecretKeyRef {
@@ -93,7 +93,7 @@ export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager-secrets';
 /** Grouping of the root route: one notification per alert name and namespace. */
 const GROUP_BY = ['alertname', 'namespace'];
 
-/** The Slack message body; the rules' annotations (lib/prometheus/rules) carry summary, description and runbook. */
+/** The Slack message body; the rules' annotations (lib/model-service/rules) carry summary, description and runbook. */
 const SLACK_TEXT =
   '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
 

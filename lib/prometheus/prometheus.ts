@@ -1,38 +1,19 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { PrometheusValues } from '../../imports/helm-values/prometheus';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { chartFullname, serviceUrl } from '../shared/naming';
-import { CHARTS, ChartRef } from '../shared/versions';
 import { AlertingOptions, alertingWarnings, alertmanagerValues, receiverSecrets, resolveAlerting, ResolvedReceiver } from './alerting';
-import { modelServiceRules } from './rules';
+import type { AlertingRule, RecordingRule, RuleGroup } from './rule-types';
 import { every2sScrapeConfig } from './scrape-configs';
 
-export interface PrometheusProps {
-  readonly namespace: string;
-  /** Value of the `app` label the model service's series carry; the alert/recording rules select on it. */
-  readonly appName: string;
-  /**
-   * Availability SLO the alert rules burn against (e.g. 0.99).
-   * @default - the rules module's default
-   */
-  readonly availabilityObjective?: number;
-  /**
-   * The model service container's memory limit, assumed by the memory alert for pods whose limit
-   * kube-state-metrics does not report.
-   * @default - the rules module's default
-   */
-  readonly modelServiceMemoryLimitBytes?: number;
+export interface PrometheusProps extends HelmReleaseProps {
   /**
    * Alertmanager receivers (Slack, webhook), routed by the rules' `severity` label; their
    * credentials are read from Secrets you create.
    * @default - no receiver: alerts reach no one, and synth prints a line saying so
    */
   readonly alerting?: AlertingOptions;
-  /** @default 'prometheus' */
-  readonly releaseName?: string;
-  /** @default - the pinned chart in lib/shared/versions.ts */
-  readonly chart?: ChartRef;
 }
 
 /** `server.name` and `server.service.servicePort` defaults of prometheus 19.6.1. */
@@ -44,27 +25,19 @@ export const REMOTE_WRITE_PATH = '/api/v1/write';
 
 /**
  * prometheus-community/prometheus: the server with our 2 s scrape job, exemplar storage, the
- * remote-write receiver (Tempo's metrics-generator writes into it) and the model service's rules.
+ * remote-write receiver (Tempo's metrics-generator writes into it) and the rule groups the
+ * workloads hand it through `addRuleGroups()` (it knows nothing about what they watch).
  * node-exporter and pushgateway are off (nothing here pushes, and host metrics are not this
  * project's subject). Alertmanager (a chart default) routes alerts to the receivers in
  * `alerting`; kube-state-metrics stays on for pod restart/OOM signals.
  */
 export class Prometheus extends HelmRelease<PrometheusValues> {
-  private readonly appName: string;
-  private readonly availabilityObjective?: number;
-  private readonly modelServiceMemoryLimitBytes?: number;
   private readonly receivers: readonly ResolvedReceiver[];
+  private readonly alertingGroups: RuleGroup<AlertingRule>[] = [];
+  private readonly recordingGroups: RuleGroup<RecordingRule>[] = [];
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
-    super(scope, id, {
-      releaseName: props.releaseName ?? 'prometheus',
-      namespace: props.namespace,
-      chart: props.chart ?? CHARTS.prometheus,
-      overridesName: 'prometheus',
-    });
-    this.appName = props.appName;
-    this.availabilityObjective = props.availabilityObjective;
-    this.modelServiceMemoryLimitBytes = props.modelServiceMemoryLimitBytes;
+    super(scope, id, 'prometheus', props);
     this.receivers = resolveAlerting('alerting', props.alerting);
     for (const { secret, receiver } of receiverSecrets(this.receivers)) {
       this.addUserSecret({ name: secret.name, key: secret.key, holds: `credential of alert receiver ${receiver}` });
@@ -85,16 +58,25 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
     return serviceUrl(this.serverServiceName, this.namespace, SERVER_SERVICE_PORT, REMOTE_WRITE_PATH);
   }
 
-  private rules(): ReturnType<typeof modelServiceRules> {
-    return modelServiceRules({
-      appName: this.appName,
-      availabilityObjective: this.availabilityObjective,
-      fallbackMemoryLimitBytes: this.modelServiceMemoryLimitBytes,
-    });
+  /**
+   * Adds alerting and recording rule groups (written to the chart's alerting_rules.yml and
+   * recording_rules.yml). Group names must be unique: Prometheus refuses a rule file that repeats one.
+   */
+  public addRuleGroups(groups: { readonly alerting?: readonly RuleGroup<AlertingRule>[]; readonly recording?: readonly RuleGroup<RecordingRule>[] }): void {
+    for (const [kind, added, existing] of [
+      ['alerting', groups.alerting ?? [], this.alertingGroups],
+      ['recording', groups.recording ?? [], this.recordingGroups],
+    ] as const) {
+      for (const group of added) {
+        if (existing.some((g) => g.name === group.name)) {
+          throw new Error(`${this.node.id}.addRuleGroups: an ${kind} rule group named "${group.name}" was already added; group names must be unique.`);
+        }
+        (existing as RuleGroup<AlertingRule | RecordingRule>[]).push(group);
+      }
+    }
   }
 
   public renderValues(): PrometheusValues {
-    const rules = this.rules();
     return {
       server: {
         // Helm replaces lists wholesale, so the chart's default flag is restated here. The remote-write
@@ -105,8 +87,8 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
       // The chart takes extra jobs as a YAML string (it runs it through `tpl`).
       extraScrapeConfigs: stringify([every2sScrapeConfig()]),
       serverFiles: {
-        'alerting_rules.yml': rules.alerting,
-        'recording_rules.yml': rules.recording,
+        'alerting_rules.yml': { groups: this.alertingGroups },
+        'recording_rules.yml': { groups: this.recordingGroups },
       },
       alertmanager: alertmanagerValues(this.receivers),
       'prometheus-node-exporter': { enabled: false },
@@ -115,7 +97,7 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
   }
 
   public warnings(values: PrometheusValues): string[] {
-    const alerts = this.rules().alerting.groups.flatMap((g) => g.rules.map((r) => ({ alert: r.alert, severity: r.labels.severity })));
+    const alerts = this.alertingGroups.flatMap((g) => g.rules.map((r) => ({ alert: r.alert, severity: r.labels.severity })));
     return alertingWarnings(values, this.receivers, alerts);
   }
 }

@@ -1,17 +1,11 @@
 import { Construct } from 'constructs';
 import type { PromtailValues } from '../../imports/helm-values/promtail';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { Loki } from '../loki/loki';
-import { CHARTS, ChartRef } from '../shared/versions';
 
-export interface PromtailProps {
-  readonly namespace: string;
+export interface PromtailProps extends HelmReleaseProps {
   /** Where the pod logs go. */
   readonly loki: Loki;
-  /** @default 'promtail' */
-  readonly releaseName?: string;
-  /** @default - the pinned chart in lib/shared/versions.ts */
-  readonly chart?: ChartRef;
 }
 
 /** grafana/promtail: ships every pod's log lines to Loki's push endpoint. */
@@ -19,12 +13,7 @@ export class Promtail extends HelmRelease<PromtailValues> {
   private readonly loki: Loki;
 
   constructor(scope: Construct, id: string, props: PromtailProps) {
-    super(scope, id, {
-      releaseName: props.releaseName ?? 'promtail',
-      namespace: props.namespace,
-      chart: props.chart ?? CHARTS.promtail,
-      overridesName: 'promtail',
-    });
+    super(scope, id, 'promtail', props);
     this.loki = props.loki;
     this.addDependency(props.loki);
   }

@@ -1,18 +1,12 @@
 import { Construct } from 'constructs';
 import type { TempoValues } from '../../imports/helm-values/tempo';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
 import { chartFullname, serviceUrl } from '../shared/naming';
-import { CHARTS, ChartRef } from '../shared/versions';
 
-export interface TempoProps {
-  readonly namespace: string;
+export interface TempoProps extends HelmReleaseProps {
   /** Object storage for trace blocks. */
   readonly minio: Minio;
-  /** @default 'tempo' */
-  readonly releaseName?: string;
-  /** @default - the pinned chart in lib/shared/versions.ts */
-  readonly chart?: ChartRef;
 }
 
 // The chart's Service (`tempo.fullname`) exposes both OTLP receivers, so the model service and
@@ -42,12 +36,7 @@ export class Tempo extends HelmRelease<TempoValues> {
   private metricsTarget?: RemoteWriteTarget;
 
   constructor(scope: Construct, id: string, props: TempoProps) {
-    super(scope, id, {
-      releaseName: props.releaseName ?? 'tempo',
-      namespace: props.namespace,
-      chart: props.chart ?? CHARTS.tempo,
-      overridesName: 'tempo',
-    });
+    super(scope, id, 'tempo', props);
     this.minio = props.minio;
     this.addDependency(props.minio);
     this.bucket = props.minio.addBucket(`${this.releaseName}-traces`);

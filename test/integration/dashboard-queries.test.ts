@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { modelServiceDashboard } from '../../lib/grafana/dashboards';
-import { modelServiceRules } from '../../lib/prometheus/rules';
+import { modelServiceDashboard } from '../../lib/model-service/dashboard';
+import { modelServiceRules } from '../../lib/model-service/rules';
 import { LOKI_TRACE_ID_REGEX, METRICS, TRACE_ID_LABEL } from 'model-service/contract';
 import { tinyModel } from '../../model-service/test/support/model';
 import {
@@ -22,7 +22,7 @@ import {
   startPrometheus,
 } from '../../model-service/test/support/prometheus';
 import { RunningModelService, startModelService } from '../../model-service/test/support/service';
-import { prometheusQueries, substitute } from '../grafana/dashboards-queries';
+import { prometheusQueries, substitute } from '../model-service/dashboard/dashboards-queries';
 import { OtlpReceiver, startOtlpReceiver } from './support/otlp-receiver';
 
 jest.setTimeout(120_000);

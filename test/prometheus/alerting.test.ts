@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { AlertingOptions } from '../../lib/prometheus/alerting';
-import { modelServiceRules } from '../../lib/prometheus/rules';
+import { modelServiceRules } from '../../lib/model-service/rules';
 import { synthToFiles, SynthResult, values } from '../helpers/synth';
 import { KubeObject } from '../../verify/helm';
 import { kubernetesSchemaProblems } from '../helpers/kubernetes-schema';

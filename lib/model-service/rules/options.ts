@@ -1,5 +1,5 @@
 /** Options of the model-service rules, their defaults and the checks that keep bad values out of Prometheus. */
-import { checkAppName } from './app-name';
+import { checkAppName } from '../../shared/label-value';
 
 export interface ModelServiceRulesOptions {
   /** Value of the `app` label on the service's series (pod label app.kubernetes.io/name). */

@@ -26,8 +26,8 @@ const QUERY_TYPES: Record<string, { module: string; type: string }> = {
   tempo: { module: 'tempo', type: 'Dataquery' },
 };
 
-const ROOT = path.resolve(__dirname, '../..');
-const VIRTUAL_FILE = path.join(ROOT, 'test', 'grafana', '__dashboard_schema_check__.ts');
+const ROOT = path.resolve(__dirname, '../../..');
+const VIRTUAL_FILE = path.join(ROOT, 'test', 'model-service', 'dashboard', '__dashboard_schema_check__.ts');
 
 interface PanelJson {
   type: string;

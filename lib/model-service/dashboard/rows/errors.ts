@@ -2,7 +2,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { METRICS, ROUTES } from 'model-service/contract';
-import { OBJECTIVE_RECORD, PAGE_BURNS, TICKET_BURNS, errorRatioRecord } from '../../../prometheus/rules/slo';
+import { OBJECTIVE_RECORD, PAGE_BURNS, TICKET_BURNS, errorRatioRecord } from '../../rules/slo';
 import { DashboardContext, DashboardRow, VARIABLES, promQuery, rate, timeSeriesPanel } from '../common';
 
 const requests = METRICS.httpRequestsTotal.name;

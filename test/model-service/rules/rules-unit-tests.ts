@@ -7,9 +7,9 @@
  * expanding notation (start a, add b per sample, n samples).
  */
 import { DEFAULT_PROCESS_METRICS, METRICS, ROUTES } from 'model-service/contract';
-import { BURN_ALERTS, GOLDEN_SIGNAL_ALERTS } from '../../lib/prometheus/rules';
-import { OBJECTIVE_RECORD, SLO_WINDOWS, errorRatioRecord } from '../../lib/prometheus/rules/slo';
-import { PREDICT_ROUTE } from '../../lib/prometheus/rules/selectors';
+import { BURN_ALERTS, GOLDEN_SIGNAL_ALERTS } from '../../../lib/model-service/rules';
+import { OBJECTIVE_RECORD, SLO_WINDOWS, errorRatioRecord } from '../../../lib/model-service/rules/slo';
+import { PREDICT_ROUTE } from '../../../lib/model-service/rules/selectors';
 
 export const APP = 'model-service';
 const NAMESPACE = 'ml';

@@ -1,7 +1,7 @@
-import { modelServiceDashboard } from '../../lib/grafana/dashboards';
-import { modelServiceRules } from '../../lib/prometheus/rules';
+import { modelServiceDashboard } from '../../../lib/model-service/dashboard';
+import { modelServiceRules } from '../../../lib/model-service/rules';
 import { METRICS } from 'model-service/contract';
-import { promtool, withYamlFiles } from '../prometheus/promtool';
+import { promtool, withYamlFiles } from '../../prometheus/promtool';
 import { prometheusQueries, substitute, assertNoVariables } from './dashboards-queries';
 import { dashboardSchemaErrors } from './dashboards-schema';
 

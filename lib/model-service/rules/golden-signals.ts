@@ -6,7 +6,7 @@ import { DEFAULT_PROCESS_METRICS, METRICS, ROUTES } from 'model-service/contract
 import { ResolvedRulesOptions } from './options';
 import { runbookLink } from './runbook';
 import { PREDICT_ROUTE, SERVER_ERROR_STATUS, app } from './selectors';
-import { AlertingRule, AlertSeverity, RuleGroup, num } from './types';
+import { AlertingRule, AlertSeverity, RuleGroup, num } from '../../prometheus/rule-types';
 
 export const GOLDEN_SIGNAL_ALERTS = {
   highErrorRatio: 'ModelServiceHighErrorRatio',

@@ -7,7 +7,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { DATASOURCE_UIDS } from '../datasources';
+import { DATASOURCE_UIDS } from '../../grafana/datasources';
 
 export const PROMETHEUS: common.DataSourceRef = { type: 'prometheus', uid: DATASOURCE_UIDS.prometheus };
 export const LOKI: common.DataSourceRef = { type: 'loki', uid: DATASOURCE_UIDS.loki };

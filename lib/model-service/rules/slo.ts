@@ -11,7 +11,7 @@
  * shed with 503 under overload count against the SLO (the user got no answer); 4xx are the caller's
  * mistakes and do not.
  */
-import { AlertingRule, RecordingRule, RuleGroup, num } from './types';
+import { AlertingRule, RecordingRule, RuleGroup, num } from '../../prometheus/rule-types';
 import { ResolvedRulesOptions } from './options';
 import { PREDICT_ROUTE, SERVER_ERROR_STATUS, app, predictRequests } from './selectors';
 import { runbookLink } from './runbook';

@@ -1,6 +1,6 @@
-import { modelServiceRules } from '../../lib/prometheus/rules';
-import type { AlertingRule, RuleGroup } from '../../lib/prometheus/rules/types';
-import { promtool, withYamlFiles } from './promtool';
+import { modelServiceRules } from '../../../lib/model-service/rules';
+import type { AlertingRule, RuleGroup } from '../../../lib/prometheus/rule-types';
+import { promtool, withYamlFiles } from '../../prometheus/promtool';
 import { APP, RuleTestCase, promtoolTestFile, recordingRuleTests, ruleTestCases } from './rules-unit-tests';
 
 const rules = modelServiceRules({ appName: APP });

@@ -7,11 +7,11 @@
 import { goldenSignalAlertingGroup } from './golden-signals';
 import { ModelServiceRulesOptions, resolveRulesOptions } from './options';
 import { sloAlertingGroup, sloRecordingGroup } from './slo';
-import type { AlertingRule, RecordingRule, RuleGroup } from './types';
+import type { AlertingRule, RecordingRule, RuleGroup } from '../../prometheus/rule-types';
 
 export type { ModelServiceRulesOptions } from './options';
-export { ALERT_SEVERITIES } from './types';
-export type { AlertingRule, AlertSeverity } from './types';
+export { ALERT_SEVERITIES } from '../../prometheus/rule-types';
+export type { AlertingRule, AlertSeverity } from '../../prometheus/rule-types';
 export { BURN_ALERTS } from './slo';
 export { GOLDEN_SIGNAL_ALERTS } from './golden-signals';
 

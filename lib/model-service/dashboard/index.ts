@@ -4,7 +4,7 @@
  * so one screen goes from "something is wrong" to the trace and the log lines of a slow request.
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { checkAppName } from '../../prometheus/rules/app-name';
+import { checkAppName } from '../../shared/label-value';
 import { DashboardContext, DashboardRow, PROMETHEUS, VARIABLES } from './common';
 import { errorsRow } from './rows/errors';
 import { latencyRow } from './rows/latency';
