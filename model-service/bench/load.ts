@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SingleBar } from 'cli-progress';
 import { loadNewsgroups } from '../src/data/newsgroups';
-import { archivePath } from './workload';
 import { CONFIG_KEYS, ROUTES } from '../src/contract';
 
 interface Options {
@@ -224,7 +223,7 @@ async function main(): Promise<void> {
   const options = parseOptions();
   await checkService(options.url);
   process.stderr.write('loading test documents ...\n');
-  const data = await loadNewsgroups({ source: archivePath() });
+  const data = await loadNewsgroups({});
   const documents = data.test.map((d) => d.text);
   const results = new Results();
   const seconds = options.mode === 'users'

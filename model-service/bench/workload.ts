@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadNewsgroups } from '../src/data/newsgroups';
 import { saveModel, trainModel } from '../src/model/training';
 
@@ -18,24 +18,12 @@ export interface Workload {
   cleanup(): Promise<void>;
 }
 
-/** NEWSGROUPS_DATA, else the shared archive beside the repository. */
-export function archivePath(): string {
-  // <repo>/../shared, from bench/ (ts-node) or build/bench/ (compiled).
-  const candidates = [process.env.NEWSGROUPS_DATA, resolve(__dirname, '../../../shared/data/20news-bydate.tar.gz'),
-    resolve(__dirname, '../../../../shared/data/20news-bydate.tar.gz')];
-  const found = candidates.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
-  if (found === undefined) {
-    throw new Error('20 Newsgroups archive not found: set NEWSGROUPS_DATA to the path of 20news-bydate.tar.gz');
-  }
-  return found;
-}
-
 /** Loads the test documents and, unless `modelPath` is given, trains a model on the train split. */
 export async function prepareWorkload(modelPath: string | undefined, log: (line: string) => void): Promise<Workload> {
-  const source = archivePath();
-  log(`reading ${source} ...`);
-  const data = await loadNewsgroups({ source });
-  log(`${data.test.length} test documents from ${data.categories.join(', ')}`);
+  // The archive is found as everywhere else: NEWSGROUPS_DATA, ../shared, the cache, a download.
+  const data = await loadNewsgroups({});
+  const source = data.source;
+  log(`${data.test.length} test documents from ${data.categories.join(', ')} (${source})`);
   if (modelPath !== undefined) {
     if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath} (train one with \`npm run train\`)`);
     return { modelPath, documents: data.test.map((d) => d.text), source, cleanup: async () => undefined };

@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { packageRoot } from '../paths';
 import { NewsgroupsDataError } from './errors';
 
 /** The canonical archive and its checksum (as published by the dataset's author). */
 export const NEWSGROUPS_URL = 'http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz';
 export const NEWSGROUPS_SHA256 = 'fe5f92d928c11ef8e15d72d303be935b0b0cec7f332c082b0ef19124a96fac96';
 const ARCHIVE_NAME = '20news-bydate.tar.gz';
+
+/**
+ * The archive in the `shared/data/` folder beside the repository (where CI and the development
+ * machines keep it; SHARED_DIR says where that folder is), or undefined when it is not there.
+ */
+export function sharedArchive(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = join(env.SHARED_DIR || resolve(packageRoot(), '..', '..', 'shared'), 'data', ARCHIVE_NAME);
+  return existsSync(file) ? file : undefined;
+}
 
 export interface DownloadSettings {
   readonly url: string;

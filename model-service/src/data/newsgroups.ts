@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LabelledDocument } from '../model/training';
 import { DEFAULT_CATEGORIES } from './categories';
-import { downloadSettings, ensureArchiveDownloaded } from './download';
+import { downloadSettings, ensureArchiveDownloaded, sharedArchive } from './download';
 import { NewsgroupsDataError } from './errors';
 import { readRawDocuments, SPLITS, type RawDocument, type Split } from './raw-documents';
 
@@ -11,7 +11,7 @@ export { NewsgroupsDataError } from './errors';
 export interface LoadNewsgroupsOptions {
   /**
    * A 20news-bydate .tar.gz or extracted folder.
-   * @default - NEWSGROUPS_DATA, else the archive downloaded into the cache folder
+   * @default - NEWSGROUPS_DATA, else shared/data/ beside the repository, else the archive downloaded into the cache folder
    */
   readonly source?: string;
   /** @default DEFAULT_CATEGORIES (the four rec.* groups) */
@@ -50,7 +50,9 @@ export async function loadNewsgroups(options: LoadNewsgroupsOptions = {}): Promi
   const categories = [...(options.categories ?? DEFAULT_CATEGORIES)];
   if (categories.length < 2) throw new NewsgroupsDataError(`need at least two categories, got ${categories.length}`);
 
-  let source = options.source ?? env.NEWSGROUPS_DATA;
+  // In order: the caller's --data, NEWSGROUPS_DATA, ../shared beside the repository, the cache
+  // (ensureArchiveDownloaded reuses a verified copy there), a download.
+  let source = options.source || env.NEWSGROUPS_DATA || sharedArchive(env);
   if (!source) {
     source = await ensureArchiveDownloaded(downloadSettings(env), (done, total) => options.onProgress?.('download', done, total));
   }

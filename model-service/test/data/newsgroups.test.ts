@@ -10,7 +10,7 @@ import { writeFixtureArchive, writeFixtureFolder } from '../fixtures/bydate-fixt
 
 const TWO = ['rec.autos', 'sci.space'];
 // No download may happen by accident in these tests.
-const NO_ENV = { NEWSGROUPS_URL: 'http://127.0.0.1:9/never' };
+const NO_ENV = { NEWSGROUPS_URL: 'http://127.0.0.1:9/never', SHARED_DIR: '/nonexistent-shared' };
 
 describe('loadNewsgroups', () => {
   let dir: string;
@@ -109,7 +109,7 @@ describe('loadNewsgroups', () => {
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const closedPort = (closed.address() as AddressInfo).port;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
-      const env = { NEWSGROUPS_URL: `http://127.0.0.1:${closedPort}/20news-bydate.tar.gz`, NEWSGROUPS_CACHE_DIR: join(dir, 'cache-closed') };
+      const env = { ...NO_ENV, NEWSGROUPS_URL: `http://127.0.0.1:${closedPort}/20news-bydate.tar.gz`, NEWSGROUPS_CACHE_DIR: join(dir, 'cache-closed') };
       await expect(loadNewsgroups({ env })).rejects.toThrow(
         /cannot download the 20 Newsgroups archive from http:\/\/127\.0\.0\.1:\d+\/20news-bydate\.tar\.gz \(.*ECONNREFUSED.*\); this machine may be offline: .* pass --data <file> \(or set NEWSGROUPS_DATA\)/,
       );
@@ -117,9 +117,9 @@ describe('loadNewsgroups', () => {
 
     it('fails clearly on an HTTP error and on a checksum mismatch, leaving nothing in the cache', async () => {
       const cacheDir = join(dir, 'cache-bad');
-      await expect(loadNewsgroups({ env: { NEWSGROUPS_URL: `http://127.0.0.1:${port}/missing`, NEWSGROUPS_CACHE_DIR: cacheDir } })).rejects.toThrow('HTTP 404');
+      await expect(loadNewsgroups({ env: { ...NO_ENV, NEWSGROUPS_URL: `http://127.0.0.1:${port}/missing`, NEWSGROUPS_CACHE_DIR: cacheDir } })).rejects.toThrow('HTTP 404');
       // Without an override the expected checksum is the real archive's, which the fixture is not.
-      await expect(loadNewsgroups({ env: { NEWSGROUPS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`, NEWSGROUPS_CACHE_DIR: cacheDir } })).rejects.toThrow(
+      await expect(loadNewsgroups({ env: { ...NO_ENV, NEWSGROUPS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`, NEWSGROUPS_CACHE_DIR: cacheDir } })).rejects.toThrow(
         /has sha256 [0-9a-f]{64}, expected fe5f92d928c11ef8e15d72d303be935b0b0cec7f332c082b0ef19124a96fac96/,
       );
       expect(await readdir(cacheDir)).toEqual([]);
@@ -127,7 +127,7 @@ describe('loadNewsgroups', () => {
 
     it('downloads into the cache, verifies it, and reuses it without the network', async () => {
       const sha256 = createHash('sha256').update(await readFile(archive)).digest('hex');
-      const env = { NEWSGROUPS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`, NEWSGROUPS_SHA256: sha256, NEWSGROUPS_CACHE_DIR: join(dir, 'cache-ok') };
+      const env = { SHARED_DIR: NO_ENV.SHARED_DIR, NEWSGROUPS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz`, NEWSGROUPS_SHA256: sha256, NEWSGROUPS_CACHE_DIR: join(dir, 'cache-ok') };
       const before = served;
       const stages = new Set<string>();
       const first = await loadNewsgroups({ env, categories: TWO, onProgress: (stage) => stages.add(stage) });
@@ -136,6 +136,30 @@ describe('loadNewsgroups', () => {
       const second = await loadNewsgroups({ env, categories: TWO });
       expect(second.checksum).toBe(first.checksum);
       expect(served - before).toBe(1);
+    });
+
+    it('finds the archive in order: NEWSGROUPS_DATA, ../shared, the cache, a download; with none, says what to set', async () => {
+      const sha256 = createHash('sha256').update(await readFile(archive)).digest('hex');
+      const shared = join(dir, 'order-shared');
+      await mkdir(join(shared, 'data'), { recursive: true });
+      await writeFile(join(shared, 'data', '20news-bydate.tar.gz'), await readFile(archive));
+      const cacheDir = join(dir, 'order-cache');
+      const env = { NEWSGROUPS_DATA: folder, SHARED_DIR: shared, NEWSGROUPS_CACHE_DIR: cacheDir, NEWSGROUPS_SHA256: sha256, NEWSGROUPS_URL: `http://127.0.0.1:${port}/20news-bydate.tar.gz` };
+      const sourceWith = async (e: NodeJS.ProcessEnv) => (await loadNewsgroups({ env: e, categories: TWO })).source;
+      const before = served;
+      expect(await sourceWith(env)).toBe(folder);
+      expect(await sourceWith({ ...env, NEWSGROUPS_DATA: '' })).toBe(join(shared, 'data', '20news-bydate.tar.gz'));
+      expect(served).toBe(before);
+      // No ../shared: downloaded once into the cache, then the cache is used without the network.
+      const noShared = { ...env, NEWSGROUPS_DATA: '', SHARED_DIR: join(dir, 'order-no-shared') };
+      expect(await sourceWith(noShared)).toBe(join(cacheDir, '20news-bydate.tar.gz'));
+      expect(served).toBe(before + 1);
+      expect(await sourceWith({ ...noShared, NEWSGROUPS_URL: 'http://127.0.0.1:9/never' })).toBe(join(cacheDir, '20news-bydate.tar.gz'));
+      expect(served).toBe(before + 1);
+      // Nothing anywhere and no network: the error names the variable and the flag.
+      await expect(sourceWith({ ...noShared, NEWSGROUPS_CACHE_DIR: join(dir, 'order-empty-cache'), NEWSGROUPS_URL: 'http://127.0.0.1:9/never' })).rejects.toThrow(
+        /cannot download the 20 Newsgroups archive .* pass --data <file> \(or set NEWSGROUPS_DATA\)/,
+      );
     });
   });
 });

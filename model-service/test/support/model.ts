@@ -1,13 +1,12 @@
 /**
  * Real models for tests, trained on the fly (never committed): the tiny
- * hand-written corpus for fast unit tests, or the real 20 Newsgroups archive
- * (NEWSGROUPS_DATA, else ../shared/data/20news-bydate.tar.gz) when a test wants
- * realistic documents.
+ * hand-written corpus for fast unit tests, or the real 20 Newsgroups archive when a
+ * test wants realistic documents.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadNewsgroups } from '../../src/data/newsgroups';
 import type { LinearTextClassifier } from '../../src/model/serving';
 import { saveModel, trainModel } from '../../src/model/training';
@@ -19,12 +18,6 @@ export interface TrainedModel {
   readonly modelPath: string;
   /** Documents to send (the test split for the real archive; the corpus itself for the tiny one). */
   readonly documents: readonly string[];
-}
-
-/** Path of the 20 Newsgroups archive, or undefined when it is not on this machine. */
-export function newsgroupsArchive(): string | undefined {
-  const candidates = [process.env.NEWSGROUPS_DATA, resolve(__dirname, '../../../../shared/data/20news-bydate.tar.gz')];
-  return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
 }
 
 const createdDirs: string[] = [];
@@ -52,13 +45,13 @@ export async function tinyModel(): Promise<TrainedModel> {
   return { classifier, modelPath, documents: TINY_CORPUS.map((d) => d.text) };
 }
 
-/** Trains on the real archive's four default categories (a few seconds); throws if the archive is missing. */
+/**
+ * Trains on the real archive's four default categories (a few seconds). The archive is found as
+ * everywhere else (NEWSGROUPS_DATA, ../shared, the cache, a download: src/data/newsgroups.ts);
+ * with none, the error says what to set.
+ */
 export async function newsgroupsModel(): Promise<TrainedModel> {
-  const source = newsgroupsArchive();
-  if (source === undefined) {
-    throw new Error('20 Newsgroups archive not found: set NEWSGROUPS_DATA to 20news-bydate.tar.gz');
-  }
-  const data = await loadNewsgroups({ source });
+  const data = await loadNewsgroups({});
   const classifier = trainModel(data.train, { metadata: { dataChecksum: data.checksum } });
   const modelPath = join(await temporaryModelDir(), 'newsgroups.model.json');
   await saveModel(classifier, modelPath);
