@@ -1,9 +1,10 @@
 /**
  * Regenerates the typed Helm values in `imports/helm-values/` from the pinned charts'
- * default values (`../shared/charts-reference/<chart>-<version>/values.yaml`).
+ * default values: the `values.yaml` inside each pinned chart archive (and those of its typed
+ * subcharts, packaged in the same archive), found by verify/helm.ts (CHARTS_DIR, ../shared/charts,
+ * the cache, helm pull).
  *
  *   npm run import:charts            # writes imports/helm-values/*.ts
- *   CHARTS_REFERENCE=/path npm run import:charts
  *   npm run import:charts -- --check    # exit 1 if imports/ is stale (the tests run this)
  *
  * How: each values.yaml is turned into a JSON Schema (below), and json-schema-to-typescript
@@ -21,10 +22,10 @@ import * as path from 'path';
 import { compile, JSONSchema } from 'json-schema-to-typescript';
 import { parse } from 'yaml';
 import { CHARTS, ChartRef } from '../lib/shared/versions';
+import { readChartFile, resolveChartArchive, resolveHelm } from '../verify/helm';
 import { CHART_SUBCHARTS, CHART_VALUE_EXTRAS } from './chart-value-extras';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const REFERENCE_DIR = process.env.CHARTS_REFERENCE ?? path.resolve(REPO_ROOT, '..', 'shared', 'charts-reference');
 const OUT_DIR = path.join(REPO_ROOT, 'imports', 'helm-values');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -83,27 +84,33 @@ export function typingsFile(chart: ChartRef): string {
   return path.join(OUT_DIR, `${chart.chart}.ts`);
 }
 
-function readDefaults(referenceDir: string, chart: string, version: string): Json {
-  const source = path.join(referenceDir, `${chart}-${version}`, 'values.yaml');
-  if (!fs.existsSync(source)) {
-    throw new Error(`No default values for ${chart} ${version} at ${source}: set CHARTS_REFERENCE to the folder holding <chart>-<version>/values.yaml.`);
-  }
-  return parse(fs.readFileSync(source, 'utf8')) as Json;
+/** Reads files of one pinned chart archive (the chart's folder inside it). */
+export type ChartFileReader = (file: string) => string;
+
+/** A reader over the pinned archive of `chart`, found the usual way (progress lines go to `log`). */
+export async function chartArchiveReader(chart: ChartRef, log: (line: string) => void = console.log): Promise<ChartFileReader> {
+  const helm = (await resolveHelm({ log })).path;
+  const archive = (await resolveChartArchive(chart, helm, { log })).path;
+  return (file) => readChartFile(archive, chart.chart, file);
 }
 
 /** The chart's defaults with each typed subchart's defaults under its key (the parent's values for that key win). */
-function withSubcharts(release: string, defaults: Json, referenceDir: string): Json {
+function withSubcharts(release: string, defaults: Json, read: ChartFileReader): Json {
   if (!isPlainObject(defaults)) return defaults;
   const merged: { [key: string]: Json } = { ...defaults };
   for (const [key, version] of Object.entries(CHART_SUBCHARTS[release] ?? {})) {
-    merged[key] = withExtras(readDefaults(referenceDir, key, version), defaults[key]);
+    // The archive packages its dependencies: check it is the version the typings are declared for.
+    const packaged = (parse(read(`charts/${key}/Chart.yaml`)) as { version?: string }).version;
+    if (packaged !== version) throw new Error(`${release}: the chart archive packages ${key} ${packaged}, CHART_SUBCHARTS says ${version}; update scripts/chart-value-extras.ts.`);
+    merged[key] = withExtras(parse(read(`charts/${key}/values.yaml`)) as Json, defaults[key]);
   }
   return merged;
 }
 
 /** The TypeScript typings of one chart's values, as `npm run import:charts` writes them. */
-export async function renderChartTypes(release: string, chart: ChartRef, referenceDir = REFERENCE_DIR): Promise<string> {
-  const defaults = withSubcharts(release, readDefaults(referenceDir, chart.chart, chart.version), referenceDir);
+export async function renderChartTypes(release: string, chart: ChartRef, read?: ChartFileReader): Promise<string> {
+  const readFile = read ?? (await chartArchiveReader(chart));
+  const defaults = withSubcharts(release, parse(readFile('values.yaml')) as Json, readFile);
   const schema = { ...inferSchema(withExtras(defaults, CHART_VALUE_EXTRAS[release] as Json | undefined)), title: typeNameFor(chart) };
   const banner = [
     '/* eslint-disable */',

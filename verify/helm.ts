@@ -12,7 +12,7 @@ import AdmZip from 'adm-zip';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { extract as extractTar } from 'tar';
+import { extract as extractTar, list as listTar } from 'tar';
 import { parse, parseAllDocuments } from 'yaml';
 import { InputEnvironment, MissingInputError, ResolvedInput, expectSha256, onPath, resolveInput, run } from './inputs';
 
@@ -168,4 +168,25 @@ export function findObject(objects: readonly KubeObject[], kind: string, name: s
     throw new MissingInputError(`no ${kind} "${name}" in the rendered output (there are: ${names.join(', ') || 'none'}).`);
   }
   return found;
+}
+
+/**
+ * The text of one file inside a chart archive, e.g. `values.schema.json` or
+ * `charts/alertmanager/values.yaml` (paths relative to the chart's folder in the archive).
+ */
+export function readChartFile(archive: string, chartName: string, file: string): string {
+  const wanted = `${chartName}/${file}`;
+  const chunks: Buffer[] = [];
+  let found = false;
+  listTar({
+    file: archive,
+    sync: true,
+    filter: (entryPath) => entryPath === wanted,
+    onReadEntry: (entry) => {
+      found = true;
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+    },
+  });
+  if (!found) throw new MissingInputError(`${archive} has no ${wanted}`);
+  return Buffer.concat(chunks).toString('utf8');
 }

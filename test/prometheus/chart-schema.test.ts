@@ -1,22 +1,23 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import Ajv from 'ajv';
+import Ajv, { ValidateFunction } from 'ajv';
 import deepmerge from 'deepmerge';
 import { parse } from 'yaml';
 import { CHARTS } from '../../lib/shared/versions';
+import { readChartFile, resolveChartArchive, resolveHelm } from '../../verify/helm';
 import { synthToFiles, values } from '../helpers/synth';
 
 // prometheus 19.6.1 ships values.schema.json, and Helm refuses an install whose coalesced values
-// (chart defaults + our file) break it; check that here instead of on a cluster.
-const chartDir = path.resolve(
-  __dirname, '..', '..', '..', 'shared', 'charts-reference', `${CHARTS.prometheus.chart}-${CHARTS.prometheus.version}`,
-);
-
+// (chart defaults + our file) break it; check that here instead of on a cluster. Both files come
+// from the pinned chart archive itself (verify/helm.ts finds it: CHARTS_DIR, ../shared, the cache, helm pull).
 describe('prometheus values against the chart\'s values.schema.json', () => {
-  const schema = JSON.parse(fs.readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8'));
-  delete schema.$schema; // draft-04-style URI that Ajv 8 does not need to resolve
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
-  const defaults = parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'));
+  let validate: ValidateFunction;
+  let defaults: object;
+  beforeAll(async () => {
+    const archive = (await resolveChartArchive(CHARTS.prometheus, (await resolveHelm()).path)).path;
+    const schema = JSON.parse(readChartFile(archive, CHARTS.prometheus.chart, 'values.schema.json'));
+    delete schema.$schema; // draft-04-style URI that Ajv 8 does not need to resolve
+    validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    defaults = parse(readChartFile(archive, CHARTS.prometheus.chart, 'values.yaml'));
+  }, 180_000);
   const coalesce = (ours: object) => deepmerge(defaults, ours, { arrayMerge: (_t, source) => source });
 
   test('the generated values, coalesced with the chart defaults, pass', () => {
