@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config';
+import { CONFIG_KEYS, ConfigError, ConfigKey, ConfigKeyDefinition, loadConfig } from '../../src/config';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
 function configFile(content: unknown): string {
@@ -60,10 +60,35 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ argv: ['--modle', 'm'], env: {} })).toThrow(/--modle.*Known flags: --config, --model, --port, --host/);
   });
 
-  it('documents every key with an environment variable', () => {
-    for (const def of Object.values(CONFIG_KEYS)) {
-      expect(def.env).toMatch(/^[A-Z_]+$/);
-      expect(def.description.length).toBeGreaterThan(10);
+  it('reads every key from its own environment variable and flag (names unique), as the generated docs table says', () => {
+    const defs = Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeyDefinition][];
+    const envs = defs.map(([, def]) => def.env);
+    expect(new Set(envs).size).toBe(envs.length);
+    for (const [name, def] of defs) {
+      // A valid value other than the default, so reading it proves the variable is wired.
+      const value = otherValidValue(def);
+      expect(loadConfig({ env: { [def.env]: String(value) }, argv: [] })[name]).toEqual(value);
+      if (def.flag !== undefined) expect(loadConfig({ env: {}, argv: [`--${def.flag}`, String(value)] })[name]).toEqual(value);
     }
   });
 });
+
+/** A value `def` accepts that differs from its default. */
+function otherValidValue(def: ConfigKeyDefinition): string | number | boolean {
+  switch (def.type) {
+    case 'boolean':
+      return !def.default;
+    case 'level':
+      return def.default === 'debug' ? 'warn' : 'debug';
+    case 'string':
+      return def.key === 'modelPath' ? '/elsewhere/model.json' : `not-${String(def.default)}`;
+    case 'integer':
+    case 'number': {
+      const current = Number(def.default);
+      const max = def.max ?? current + 10;
+      const min = def.min ?? current - 10;
+      const up = def.type === 'integer' ? current + 1 : current + (max - current) / 2;
+      return up <= max ? up : def.type === 'integer' ? current - 1 : current - (current - min) / 2;
+    }
+  }
+}
