@@ -2,7 +2,7 @@ import { modelServiceDashboard } from '../../lib/grafana/dashboards';
 import { modelServiceRules } from '../../lib/prometheus/rules';
 import { METRICS } from '../../model-service/src/metrics/catalogue';
 import { promtool, withYamlFiles } from '../prometheus/promtool';
-import { prometheusQueries, substitute, assertNoVariables } from './dashboards-queries';
+import { prometheusQueries, substitute, assertNoVariables } from '../../verify/dashboard-queries';
 import { dashboardSchemaErrors } from './dashboards-schema';
 
 interface Panel {

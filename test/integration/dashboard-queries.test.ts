@@ -22,7 +22,7 @@ import {
   startPrometheus,
 } from '../../model-service/test/support/prometheus';
 import { RunningModelService, startModelService } from '../../model-service/test/support/service';
-import { prometheusQueries, substitute } from '../grafana/dashboards-queries';
+import { prometheusQueries, substitute } from '../../verify/dashboard-queries';
 import { OtlpReceiver, startOtlpReceiver } from './support/otlp-receiver';
 
 jest.setTimeout(120_000);
