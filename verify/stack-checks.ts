@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { formatTable } from '../model-service/src/cli/table';
 import { INFERENCE_STAGES, METRICS } from '../model-service/src/metrics/catalogue';
-import { prometheusQueries, substitute } from './dashboard-queries';
+import { VariableValues, prometheusQueries, substitute } from './dashboard-queries';
 import { REPO_ROOT } from './inputs';
 
 export interface StackEndpoints {
@@ -251,7 +251,7 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
     for (let i = 0; i < burst; i++) statuses.push(await predict(documents[i % documents.length]));
     statuses.push(await predict(''), await predict(''));
     const expected = [...Array(burst).fill(200), 400, 400];
-    rows.push({ signal: 'service', check: 'burst answered', query: `POST /predict x${burst + 2}`, ok: statuses.join() === expected.join(), result: summariseStatuses(statuses) });
+    rows.push({ signal: 'service', check: 'burst answered', query: `POST /predict x${burst + 2}`, ok: statuses.join() === expected.join(), result: summariseCounts(statuses) });
   } catch (error) {
     rows.push({ signal: 'service', check: 'burst answered', query: 'POST /predict', ok: false, result: (error as Error).message });
     return rows;
@@ -331,9 +331,11 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
   const traceSearch = poll('traces', `search (Traces panel "${tracesPanel?.title}")`, `GET /api/search?${tempoSearchParams(tracesPanel?.target ?? {}, t0, t0).get('tags')}`, async () => {
     if (!tracesPanel) return { ok: false, result: 'the dashboard has no Tempo panel' };
     const params = tempoSearchParams(tracesPanel.target, t0 - 60 * 60_000, Date.now() + 60_000);
-    const body = await getJson<{ traces?: { traceID: string }[] }>(`${endpoints.tempo}/api/search?${params}`);
-    const ids = (body.traces ?? []).map((t) => t.traceID.padStart(32, '0'));
-    return { ok: ids.includes(traceId), result: ids.includes(traceId) ? `found among ${ids.length} traces` : `${ids.length} traces, not this one` };
+    const body = await getJson<{ traces?: { traceID: string; rootTraceName?: string }[] }>(`${endpoints.tempo}/api/search?${params}`);
+    const traces = body.traces ?? [];
+    const ids = traces.map((t) => t.traceID.padStart(32, '0'));
+    const roots = summariseCounts(traces.map((t) => t.rootTraceName ?? '?'));
+    return { ok: ids.includes(traceId), result: `${ids.includes(traceId) ? 'found' : 'not found'} among ${ids.length} traces (${roots})` };
   });
 
   const logsPanelQuery = logsPanel ? substitute(logsPanel.target.expr ?? '', variableValues) : '';
@@ -384,30 +386,43 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
   return rows;
 
   async function dashboardPromql(): Promise<CheckRow> {
-    const queries = prometheusQueries(stack.dashboard);
-    return poll('dashboard', 'every PromQL query returns data', `${queries.length} queries (panels, variables, annotations)`, async () => {
-      const empty: string[] = [];
-      let expectedEmpty = 0;
-      for (const q of queries) {
-        const result = await promql(endpoints.prometheus, substitute(q.expr, variableValues));
-        const hasData = result.length > 0 && !result.every((s) => Number.isNaN(Number(s.value[1])));
-        if (q.panel in EXPECTED_EMPTY) {
-          if (!hasData) expectedEmpty++;
-          continue;
-        }
-        if (!hasData) empty.push(`${q.panel} (${q.refId})`);
-      }
-      const data = queries.length - empty.length - expectedEmpty;
-      const note = expectedEmpty > 0 ? `, ${expectedEmpty} empty as expected (${Object.keys(EXPECTED_EMPTY).join(', ')})` : '';
-      return { ok: empty.length === 0, result: empty.length === 0 ? `${data} with data${note}` : `no data: ${empty.join('; ')}` };
+    const count = prometheusQueries(stack.dashboard).length;
+    return poll('dashboard', 'every PromQL query returns data', `${count} queries (panels, variables, annotations)`, async () => {
+      const { withData, empty, expectedEmpty } = await runDashboardPromql(endpoints.prometheus, stack.dashboard, variableValues);
+      const note = expectedEmpty.length > 0 ? `, ${expectedEmpty.length} empty as expected (${expectedEmpty.join(', ')})` : '';
+      return { ok: empty.length === 0, result: empty.length === 0 ? `${withData} with data${note}` : `no data: ${empty.join('; ')}` };
     });
   }
 }
 
-function summariseStatuses(statuses: readonly number[]): string {
-  const counts = new Map<number, number>();
-  for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].map(([s, n]) => `${n}x ${s}`).join(', ');
+export interface DashboardPromqlResult {
+  /** Queries that returned data. */
+  readonly withData: number;
+  /** `<panel> (<refId>)` of the queries that returned nothing (or only NaN). */
+  readonly empty: readonly string[];
+  /** Panels of EXPECTED_EMPTY whose query returned nothing, as it should on a healthy service. */
+  readonly expectedEmpty: readonly string[];
+}
+
+/** Runs every PromQL query of `dashboard` (panels, variables, annotations) as Grafana would send it. */
+export async function runDashboardPromql(prometheus: string, dashboard: Record<string, unknown>, values: VariableValues): Promise<DashboardPromqlResult> {
+  const empty: string[] = [];
+  const expectedEmpty: string[] = [];
+  let withData = 0;
+  for (const q of prometheusQueries(dashboard)) {
+    const result = await promql(prometheus, substitute(q.expr, values));
+    const hasData = result.length > 0 && !result.every((s) => Number.isNaN(Number(s.value[1])));
+    if (hasData) withData++;
+    else if (q.panel in EXPECTED_EMPTY) expectedEmpty.push(q.panel);
+    else empty.push(`${q.panel} (${q.refId})`);
+  }
+  return { withData, empty, expectedEmpty };
+}
+
+function summariseCounts(values: readonly (number | string)[]): string {
+  const counts = new Map<number | string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, n]) => `${n}x ${v}`).join(', ');
 }
 
 /** The table both the test and the CLI print. */
