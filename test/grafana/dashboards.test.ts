@@ -89,6 +89,8 @@ describe('model-service dashboard', () => {
     expect(byTitle('Service logs').datasource).toEqual({ type: 'loki', uid: 'loki' });
     expect(byTitle('Service logs').targets![0].expr).toBe('{app="model-service", namespace="$namespace", pod=~"$pod"}');
     expect(byTitle('Recent traces').datasource).toEqual({ type: 'tempo', uid: 'tempo' });
+    // Predictions only: the scrape and probe traces would fill the panel (found on a real Tempo, test/e2e).
+    expect(byTitle('Recent traces').targets![0]).toMatchObject({ queryType: 'nativeSearch', serviceName: 'model-service', spanName: 'POST /predict' });
   });
 
   test('firing alerts of the service are annotations on every graph', () => {
