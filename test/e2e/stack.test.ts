@@ -25,6 +25,7 @@ import { CheckRow, formatCheckTable, readSynthesized, runStackChecks } from '../
 import { REPO_ROOT } from '../../verify/inputs';
 import { configDiff } from './support/config-rewrite';
 import { LocalStack, lokiVerifyConfig, startLocalStack } from './support/local-stack';
+import { ProcessRegistry } from './support/processes';
 
 jest.setTimeout(240_000);
 
@@ -33,6 +34,8 @@ const print = (text: string) => process.stdout.write(`${text}\n`);
 describe('the synthesized stack on the real backends', () => {
   let workDir: string;
   let stack: LocalStack;
+  // Created here, so afterAll stops what was started even if beforeAll times out half-way.
+  const registry = new ProcessRegistry();
   let rows: CheckRow[] | undefined;
   const timings: [string, number][] = [];
 
@@ -41,7 +44,7 @@ describe('the synthesized stack on the real backends', () => {
     workDir = mkdtempSync(path.join(tmpdir(), 'e2e-stack-'));
     // Training (a few seconds, in this process) overlaps the backends' start-up.
     const model = newsgroupsModel();
-    stack = await startLocalStack({ workDir, modelPath: model.then((m) => m.modelPath), log: print });
+    stack = await startLocalStack({ workDir, modelPath: model.then((m) => m.modelPath), log: print, registry });
     timings.push(['start (render, train, backends ready)', Date.now() - t]);
     print(formatTable(
       ['backend', 'changed', 'from', 'to', 'why'],
@@ -56,7 +59,7 @@ describe('the synthesized stack on the real backends', () => {
 
   afterAll(async () => {
     const t = Date.now();
-    await stack?.stop();
+    await registry.stopAll();
     timings.push(['stop', Date.now() - t]);
     print(formatTable(['phase', 'seconds'], timings.map(([phase, ms]) => [phase, (ms / 1000).toFixed(1)])));
     // Keep the logs of a failed run (or with E2E_KEEP_WORKDIR=1) for a look; a passing run leaves nothing behind.

@@ -74,6 +74,11 @@ export interface LocalStackOptions {
   /** The model file the service serves. */
   readonly modelPath: Promise<string>;
   readonly log?: (line: string) => void;
+  /**
+   * Where the processes are registered; pass one to be able to stop them even when this function
+   * has not returned (a Jest timeout in beforeAll). @default a new registry
+   */
+  readonly registry?: ProcessRegistry;
 }
 
 /** A rendered config file: the object (of `kind`) in `release` that carries `key`, decoded. */
@@ -138,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     mkdirSync(d, { recursive: true });
     return d;
   };
-  const registry = new ProcessRegistry();
+  const registry = options.registry ?? new ProcessRegistry();
   try {
     const [releases, loki, tempo, promtail] = await Promise.all([
       renderHelmfile(HELMFILE),
@@ -248,7 +253,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
 
     const service = await startModelService({ modelPath: await options.modelPath, port: servicePort, env: serviceEnv.env });
-    registry.onStop(() => service.stop());
+    registry.adopt(service.process, () => service.stop());
     writeCriLog(service.process.stdout, 'stdout', logFile);
     writeCriLog(service.process.stderr, 'stderr', logFile);
 

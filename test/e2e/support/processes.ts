@@ -26,6 +26,7 @@ export interface StartOptions {
 export class ProcessRegistry {
   private readonly processes: ManagedProcess[] = [];
   private readonly cleanups: (() => Promise<void>)[] = [];
+  private readonly adopted: ChildProcess[] = [];
   private readonly onExit = () => this.killAllNow();
 
   constructor() {
@@ -58,8 +59,12 @@ export class ProcessRegistry {
     return managed;
   }
 
-  /** Runs `cleanup` in stopAll (for processes started by other helpers, e.g. the model service). */
-  onStop(cleanup: () => Promise<void>): void {
+  /**
+   * Runs `cleanup` in stopAll, for a process started by another helper (the model service); the
+   * last-resort exit handler kills `child` directly.
+   */
+  adopt(child: ChildProcess, cleanup: () => Promise<void>): void {
+    this.adopted.push(child);
     this.cleanups.push(cleanup);
   }
 
@@ -80,6 +85,7 @@ export class ProcessRegistry {
 
   private killAllNow(): void {
     for (const p of this.processes) signalGroup(p.child, 'SIGKILL');
+    for (const child of this.adopted) if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
 
