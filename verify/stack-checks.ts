@@ -17,6 +17,9 @@
  *    trace's attributes returning it too;
  *  - every PromQL query of the dashboard (panels, variables, annotations) returning data, except
  *    the few that are empty on a healthy service (listed in EXPECTED_EMPTY).
+ *
+ * On a busy service the exemplar check can miss: the client keeps one exemplar per histogram
+ * bucket, so another request in the same bucket before the next scrape replaces the traced one.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
