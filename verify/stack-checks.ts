@@ -16,7 +16,8 @@
  *    extracting the same trace id from it, and the traces-to-logs query Grafana builds from the
  *    trace's attributes returning it too;
  *  - every PromQL query of the dashboard (panels, variables, annotations) returning data, except
- *    the few that are empty on a healthy service (listed in EXPECTED_EMPTY).
+ *    the few that are empty on a healthy service (listed in EXPECTED_EMPTY);
+ *  - when the tempo values turn Tempo's metrics generator on: its span metrics in Prometheus.
  *
  * On a busy service the exemplar check can miss: the client keeps one exemplar per histogram
  * bucket, so another request in the same bucket before the next scrape replaces the traced one.
@@ -58,6 +59,8 @@ export interface SynthesizedStack {
   readonly datasources: Readonly<Record<'prometheus' | 'loki' | 'tempo', Datasource>>;
   /** The in-cluster Services of each endpoint (the datasource URLs, and the model service's Service). */
   readonly services: Readonly<Record<keyof StackEndpoints, ServiceRef>>;
+  /** Whether Tempo's metrics generator is on (tempo values), so span metrics must reach Prometheus. */
+  readonly spanMetrics: boolean;
 }
 
 /** Parses `http://<name>.<namespace>.svc[:port]`. */
@@ -96,7 +99,9 @@ export function readSynthesized(distDir = path.join(REPO_ROOT, 'dist')): Synthes
     return found;
   };
   const datasources = { prometheus: byType('prometheus'), loki: byType('loki'), tempo: byType('tempo') };
+  const tempoValues = parse(readFileSync(path.join(distDir, 'helm', 'values', 'tempo.yaml'), 'utf8')) as { tempo?: { metricsGenerator?: { enabled?: boolean } } };
   return {
+    spanMetrics: tempoValues.tempo?.metricsGenerator?.enabled === true,
     namespace: service.metadata.namespace,
     appName,
     dashboard,
@@ -357,6 +362,15 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
       return { ok: false, result: `${streams.reduce((n, s) => n + s.values.length, 0)} lines, none with this trace id` };
     }),
   ];
+
+  // Tempo's metrics generator remote-writes span metrics (Tempo 2.0 names) into Prometheus.
+  const spanMetricsQuery = `sum by (span_name) (traces_spanmetrics_calls_total{service="${appName}"})`;
+  if (stack.spanMetrics) {
+    metricsChecks.push(poll('metrics', 'span metrics from Tempo\'s metrics generator', spanMetricsQuery, async () => {
+      const result = await promql(endpoints.prometheus, spanMetricsQuery);
+      return { ok: result.length > 0, result: result.length > 0 ? `calls of ${result.map((r) => r.metric.span_name).join(', ')}` : 'no span metrics' };
+    }));
+  }
 
   const settled = await Promise.all([...metricsChecks, traceById, traceSearch, ...logsChecks, dashboardPromql()]);
   rows.push(...settled);

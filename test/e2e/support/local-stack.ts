@@ -31,8 +31,7 @@ import {
 import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
 import { ProcessRegistry } from './processes';
 
-export const HELMFILE = path.join(REPO_ROOT, 'dist', 'helm', 'helmfile.yaml');
-export const MANIFESTS = path.join(REPO_ROOT, 'dist', 'observability.k8s.yaml');
+export const DIST = path.join(REPO_ROOT, 'dist');
 
 /** The pod the model service process stands for (fixed, so runs compare). */
 export const POD: PodIdentity = {
@@ -79,6 +78,8 @@ export interface LocalStackOptions {
    * has not returned (a Jest timeout in beforeAll). @default a new registry
    */
   readonly registry?: ProcessRegistry;
+  /** What `npm run synth` wrote. @default the repository's dist/ */
+  readonly distDir?: string;
 }
 
 /** A rendered config file: the object (of `kind`) in `release` that carries `key`, decoded. */
@@ -108,7 +109,7 @@ export function renderedArgs(release: RenderedRelease, which: (c: Container, o: 
 
 function releaseNamed(releases: readonly RenderedRelease[], chart: string): RenderedRelease {
   const found = releases.find((r) => r.chart.chart === chart);
-  if (!found) throw new Error(`${HELMFILE} installs no ${chart} chart`);
+  if (!found) throw new Error(`the helmfile installs no ${chart} chart`);
   return found;
 }
 
@@ -144,16 +145,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return d;
   };
   const registry = options.registry ?? new ProcessRegistry();
+  const distDir = options.distDir ?? DIST;
+  const manifestsFile = path.join(distDir, 'observability.k8s.yaml');
   try {
     const [releases, loki, tempo, promtail] = await Promise.all([
-      renderHelmfile(HELMFILE),
+      renderHelmfile(path.join(distDir, 'helm', 'helmfile.yaml')),
       resolveBackendBinary('loki'),
       resolveBackendBinary('tempo'),
       resolveBackendBinary('promtail'),
     ]);
-    const manifests = parseAllDocuments(readFileSync(MANIFESTS, 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean);
+    const manifests = parseAllDocuments(readFileSync(manifestsFile, 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean);
     const deployment = manifests.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'model-service');
-    if (!deployment) throw new Error(`${MANIFESTS} has no model-service Deployment`);
+    if (!deployment) throw new Error(`${manifestsFile} has no model-service Deployment`);
     const namespace = deployment.metadata.namespace!;
     const appName = deployment.metadata.labels!['app.kubernetes.io/name'];
     const changes: BackendChanges[] = [];
@@ -189,7 +192,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       jaegerThriftCompact: await port(), jaegerThriftHttp: await port(), opencensus: await port(),
     };
     const tempoPorts = { httpPort: await port(), grpcPort: await port() };
-    const tempoConfig = tempoForLoopback(parse(tempoRendered.text), { ...tempoPorts, receiverPorts, dataDir: dir('tempo/data'), overridesFile });
+    const prometheusPort = await port();
+    const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+    const tempoConfig = tempoForLoopback(parse(tempoRendered.text), {
+      ...tempoPorts, receiverPorts, dataDir: dir('tempo/data'), overridesFile, prometheusUrl,
+    });
     const tempoFile = path.join(work, 'tempo', 'tempo.yaml');
     writeFileSync(tempoFile, stringify(tempoConfig.config));
     const tempoArgs = tempoArgsForLoopback(renderedArgs(tempoRelease, (c) => c.name === 'tempo'), tempoFile);
@@ -208,7 +215,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const serviceEnv = modelServiceEnv(manifests, container, namespace, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPorts.otlpHttp}` });
     changes.push({
       backend: 'model service',
-      source: `Deployment ${deployment.metadata.name} (${path.relative(REPO_ROOT, MANIFESTS)})`,
+      source: `Deployment ${deployment.metadata.name} (${path.relative(REPO_ROOT, manifestsFile)})`,
       changes: [
         { path: 'containers[0].ports[0].containerPort, prometheus.io/port', from: containerPort, to: servicePort, why: 'a free loopback port' },
         { path: 'env OTEL_EXPORTER_OTLP_ENDPOINT', from: serviceEnv.renderedEndpoint, to: serviceEnv.env.OTEL_EXPORTER_OTLP_ENDPOINT, why: 'the tempo Service becomes the Tempo process' },
@@ -240,7 +247,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const configDir = dir('prometheus/config');
     const serverConfigMap = prometheusRelease.objects.find((o) => o.kind === 'ConfigMap' && (o as unknown as { data?: Record<string, string> }).data?.['prometheus.yml'] !== undefined)!;
     for (const [file, text] of Object.entries((serverConfigMap as unknown as { data: Record<string, string> }).data)) writeFileSync(path.join(configDir, file), text);
-    const prometheusPort = await port();
     const prometheusConfig = prometheusForLoopback(parse(prometheusRendered.text), { port: prometheusPort, configDir, podTargets });
     const prometheusFile = path.join(configDir, 'prometheus.yml');
     writeFileSync(prometheusFile, stringify(prometheusConfig.config));
@@ -250,7 +256,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     changes.push({ backend: 'Prometheus (Debian)', source: prometheusRendered.source, changes: [...prometheusConfig.changes, ...prometheusArgs.changes], documents: { rendered: parse(prometheusRendered.text), rewritten: prometheusConfig.config } });
     const prometheusProcess = registry.start('prometheus', PROMETHEUS_BINARY, prometheusArgs.args, { logFile: path.join(work, 'prometheus', 'prometheus.log') });
-    const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
 
     const service = await startModelService({ modelPath: await options.modelPath, port: servicePort, env: serviceEnv.env });
     registry.adopt(service.process, () => service.stop());

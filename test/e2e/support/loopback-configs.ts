@@ -82,6 +82,8 @@ export interface TempoLoopback {
   readonly dataDir: string;
   /** Where the ConfigMap's overrides.yaml is written. */
   readonly overridesFile: string;
+  /** The Prometheus process, for the metrics generator's remote write (when the render has one). */
+  readonly prometheusUrl: string;
 }
 
 /** Tempo's rendered tempo.yaml (ConfigMap of the tempo release), for one process on loopback. */
@@ -108,6 +110,16 @@ export function tempoForLoopback(rendered: Doc, local: TempoLoopback): Rewritten
     set(['storage', 'trace', 'wal', 'path'], path.join(local.dataDir, 'wal'), NO_VOLUME);
     set(['overrides', 'per_tenant_override_config'], local.overridesFile, 'the ConfigMap\'s overrides.yaml, written beside tempo.yaml');
     set(['usage_report', 'reporting_enabled'], false, NO_USAGE_REPORT);
+    const generator = rendered.metrics_generator as Doc | undefined;
+    if (generator) {
+      set(['metrics_generator', 'ring', 'instance_addr'], LOOPBACK,
+        'advertise the loopback address in the metrics-generator ring (the distributor sends it spans there)');
+      if (generator.storage?.path) set(['metrics_generator', 'storage', 'path'], path.join(local.dataDir, 'generator'), NO_VOLUME);
+      ((generator.storage?.remote_write ?? []) as Doc[]).forEach((rw, i) => {
+        const url = new URL(rw.url);
+        set(['metrics_generator', 'storage', 'remote_write', i, 'url'], `${local.prometheusUrl}${url.pathname}`, 'the prometheus-server Service becomes the Prometheus process');
+      });
+    }
   });
 }
 
