@@ -10,7 +10,7 @@
  * Traffic / Errors panel has something to show), one scrape interval of quiet, then one
  * `POST /predict` carrying a known W3C `traceparent`. Then, in parallel until each passes or
  * the time is up:
- *  - Prometheus: the request series, and an exemplar with that trace id;
+ *  - Prometheus: the request series, an exemplar with that trace id, the rules loaded and healthy;
  *  - Tempo: the trace by id with the service's spans, and the Traces panel's search finding it;
  *  - Loki: the Logs panel's query returning the request's line, the derived field's regex
  *    extracting the same trace id from it, and the traces-to-logs query Grafana builds from the
@@ -362,6 +362,17 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
       return { ok: false, result: `${streams.reduce((n, s) => n + s.values.length, 0)} lines, none with this trace id` };
     }),
   ];
+
+  metricsChecks.push(poll('metrics', 'alerting and recording rules loaded', 'GET /api/v1/rules', async () => {
+    const body = await getJson<{ data: { groups: { rules: { name: string; type: string; health: string; lastError?: string }[] }[] } }>(`${endpoints.prometheus}/api/v1/rules`);
+    const rules = body.data.groups.flatMap((g) => g.rules);
+    const broken = rules.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`);
+    const alerting = rules.filter((r) => r.type === 'alerting').length;
+    return {
+      ok: alerting > 0 && broken.length === 0,
+      result: broken.length > 0 ? `failing: ${broken.join('; ')}` : `${alerting} alerting, ${rules.length - alerting} recording, none failing`,
+    };
+  }));
 
   // Tempo's metrics generator remote-writes span metrics (Tempo 2.0 names) into Prometheus.
   const spanMetricsQuery = `sum by (span_name) (traces_spanmetrics_calls_total{service="${appName}"})`;
