@@ -20,7 +20,7 @@ import { BACKENDS, resolveBackendBinary } from '../../../verify/backend-binaries
 import { KubeObject, RenderedRelease, renderHelmfile } from '../../../verify/helm';
 import { REPO_ROOT } from '../../../verify/inputs';
 import { freePort, startModelService } from '../../../model-service/test/support/service';
-import { PROMETHEUS_BINARY } from '../../../model-service/test/support/prometheus';
+import { PROMETHEUS_BINARY, prometheusAvailable } from '../../../model-service/test/support/prometheus';
 import { SCRAPE_PORT_ANNOTATION } from '../../../lib/prometheus/scrape-configs';
 import type { StackEndpoints } from '../../../verify/stack-checks';
 import { ConfigChange } from './config-rewrite';
@@ -148,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const distDir = options.distDir ?? DIST;
   const manifestsFile = path.join(distDir, 'observability.k8s.yaml');
   try {
+    if (!prometheusAvailable()) throw new Error(`${PROMETHEUS_BINARY} not found: install Debian's prometheus package (bash scripts/install-test-tools.sh) or set PROMETHEUS_BINARY`);
     const [releases, loki, tempo, promtail] = await Promise.all([
       renderHelmfile(path.join(distDir, 'helm', 'helmfile.yaml')),
       resolveBackendBinary('loki'),
