@@ -144,7 +144,7 @@ export interface StackCheckOptions {
   readonly documents?: readonly string[];
   /** Requests in the burst. @default 20 */
   readonly burst?: number;
-  /** Quiet time between the burst and the traced request: one scrape of the 2 s job. @default 2500 */
+  /** Quiet time between the burst and the traced request: one scrape of the 2 s job; more than 1 s (see the Traces check). @default 2500 */
   readonly scrapeGapMs?: number;
   /** Progress lines. */
   readonly log?: (line: string) => void;
@@ -264,7 +264,7 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
     rows.push({ signal: 'service', check: 'burst answered', query: 'POST /predict', ok: false, result: (error as Error).message });
     return rows;
   }
-  await new Promise((r) => setTimeout(r, options.scrapeGapMs ?? 2_500));
+  await new Promise((r) => setTimeout(r, Math.max(1_100, options.scrapeGapMs ?? 2_500)));
   const { traceId, traceparent } = newTraceContext();
   const t0 = Date.now();
   const status = await predict(documents[0], { traceparent }).catch((error: Error) => error.message);
@@ -338,7 +338,11 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
 
   const traceSearch = poll('traces', `search (Traces panel "${tracesPanel?.title}")`, `GET /api/search?${tempoSearchParams(tracesPanel?.target ?? {}, t0, t0).get('tags')}`, async () => {
     if (!tracesPanel) return { ok: false, result: 'the dashboard has no Tempo panel' };
-    const params = tempoSearchParams(tracesPanel.target, t0 - 60 * 60_000, Date.now() + 60_000);
+    // Over the dashboard zoomed to the traced request: from its second on. Tempo 2.0 answers the
+    // first `limit` matches in the range, not the newest, so over the last hour the traced request
+    // is one of many (the burst, earlier runs) and may be left out. The burst ends at least
+    // scrapeGapMs (> 1 s) earlier, so it falls in an earlier second.
+    const params = tempoSearchParams(tracesPanel.target, Math.floor(t0 / 1000) * 1000, Date.now() + 60_000);
     const body = await getJson<{ traces?: { traceID: string; rootTraceName?: string }[] }>(`${endpoints.tempo}/api/search?${params}`);
     const traces = body.traces ?? [];
     const ids = traces.map((t) => t.traceID.padStart(32, '0'));

@@ -19,7 +19,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { BACKENDS, resolveBackendBinary } from '../../../verify/backend-binaries';
 import { KubeObject, RenderedRelease, renderHelmfile } from '../../../verify/helm';
 import { REPO_ROOT } from '../../../verify/inputs';
-import { freePort, startModelService } from '../../../model-service/test/support/service';
+import { startModelService } from '../../../model-service/test/support/service';
 import { PROMETHEUS_BINARY, prometheusAvailable } from '../../../model-service/test/support/prometheus';
 import { SCRAPE_PORT_ANNOTATION } from '../../../lib/prometheus/scrape-configs';
 import type { StackEndpoints } from '../../../verify/stack-checks';
@@ -30,6 +30,7 @@ import {
 } from './loopback-configs';
 import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
 import { ProcessRegistry } from './processes';
+import { loopbackPorts } from './ports';
 
 export const DIST = path.join(REPO_ROOT, 'dist');
 
@@ -161,7 +162,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const namespace = deployment.metadata.namespace!;
     const appName = deployment.metadata.labels!['app.kubernetes.io/name'];
     const changes: BackendChanges[] = [];
-    const port = () => freePort();
+    const pool = await loopbackPorts(20);
+    const port = async (): Promise<number> => {
+      const next = pool.pop();
+      if (next === undefined) throw new Error('the local stack needs more than 20 ports: raise the pool size');
+      return next;
+    };
 
     // --- Loki: the rendered config must pass Loki's own strict check as it is.
     const lokiRelease = releaseNamed(releases, 'loki-simple-scalable');

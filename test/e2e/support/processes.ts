@@ -49,7 +49,8 @@ export class ProcessRegistry {
         tail += `\n${error.message}`;
         resolve(-1);
       });
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after the last output, so the error message is in output().
+      child.once('close', (code, signal) => {
         log?.end();
         resolve(code ?? signal ?? -1);
       });
