@@ -66,8 +66,8 @@ export function tracesProtocolFromEnv(env: NodeJS.ProcessEnv): OtlpTracesProtoco
  * OTLP/JSON that Tempo 2.0.0 accepts. Tempo 2.0's OTLP/HTTP receiver decodes JSON strictly,
  * against OTLP protos older than the library's, and answers 400 to the whole request for any
  * field it does not know (the same strictness once refused `scopeSpans`:
- * https://github.com/grafana/tempo/issues/1746). Found by sending each field the library can
- * write to the real binary (test/integration/tempo-otlp.test.ts), these are refused:
+ * https://github.com/grafana/tempo/issues/1746). Of the fields the library writes, these are
+ * refused (each checked against the real binary in test/integration/tempo-otlp.test.ts):
  * - span and link `flags` (`unknown field "flags" in v1.Span`), added in OTLP v1.1.0
  *   (https://github.com/open-telemetry/opentelemetry-proto/pull/503), which
  *   @opentelemetry/otlp-transformer writes on every span and link, so none of its JSON exports
