@@ -1,22 +1,31 @@
-// One `npm test` runs every suite: the synthesizer's (test/) and the model service's.
-const modelService = require('./model-service/jest.config');
+// One `npm test` runs every suite: the synthesizer's (test/), the end-to-end test on the real
+// backends (test/e2e/, also `npm run e2e`) and the model service's.
+// Root integration tests run model-service code in-process (test/integration), so they need the
+// model service's transforms of dependencies that ship ES-module syntax or dynamic import().
+const modelService = require('./model-service/jest.config.js');
+const dependencyTransforms = Object.fromEntries(
+  Object.entries(modelService.transform).filter(([pattern]) => pattern.includes('node_modules')),
+);
+const rootProject = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+    ...dependencyTransforms,
+  },
+  transformIgnorePatterns: modelService.transformIgnorePatterns,
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
     {
+      ...rootProject,
       displayName: 'synth',
-      rootDir: __dirname,
-      testEnvironment: 'node',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      // The synthesizer's tests also build the service in-process (the contract and integration
-      // tests): the service's extra transforms for its ES-module dependencies apply here too.
-      transform: {
-        ...modelService.transform,
-        '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
-      },
-      transformIgnorePatterns: modelService.transformIgnorePatterns,
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
     },
+    { ...rootProject, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
     '<rootDir>/model-service',
   ],
 };

@@ -13,8 +13,16 @@
  *   ...change the code...
  *   npm run bench:ab -- --against build-before --scenario c
  *
+ * Two settings of one build compare the same way, with a copy of the build and a variable
+ * set for one side or each (e.g. the trace export protocol):
+ *
+ *   cp -r build build-same
+ *   npm run bench:ab -- --against build-same --baseline-env OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json \
+ *     --current-env OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf
+ *
  * Options: --against <dir> (required), --scenario b|c (c), --turn <s> (3), --turns <n> (10),
- *          --warmup <s> (3), --connections <n> (16), --model <file> (default: train one)
+ *          --warmup <s> (3), --connections <n> (16), --model <file> (default: train one),
+ *          --baseline-env / --current-env NAME=VALUE (repeatable; set for that build's server only)
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -39,7 +47,9 @@ const USAGE = `Usage: npm run bench:ab -w model-service -- --against <build dir>
   --against   a model-service build to compare with, inside model-service/ (e.g. cp -r build build-before)
   --scenario  b = telemetry off, c = full telemetry (default c)
   --turn      seconds of load per build and turn (default 3)
-  --turns     number of turns; each loads both builds once (default 10)`;
+  --turns     number of turns; each loads both builds once (default 10)
+  --baseline-env, --current-env NAME=VALUE
+              an environment variable for that build's server only (repeatable)`;
 
 interface Turn {
   readonly cpuUsPerRequest: number;
@@ -67,6 +77,17 @@ function baselineBuild(raw: string | undefined): string {
   return dir;
 }
 
+/** NAME=VALUE flags into an environment. */
+function envFlags(flag: string, raw: string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of raw ?? []) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new UsageError(`--${flag} takes NAME=VALUE, got "${entry}"`);
+    env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return env;
+}
+
 /** Below this many paired turns the ratios' quartiles say little (calibrated with two copies of one build). */
 const MIN_TURNS_FOR_VERDICT = 6;
 
@@ -79,6 +100,8 @@ async function main(): Promise<void> {
     warmup: { type: 'string' },
     connections: { type: 'string' },
     model: { type: 'string' },
+    'baseline-env': { type: 'string', multiple: true },
+    'current-env': { type: 'string', multiple: true },
   });
   const baseline = baselineBuild(values.against);
   const scenarioId = values.scenario;
@@ -87,6 +110,8 @@ async function main(): Promise<void> {
   const turns = numberFlag('turns', values.turns, { integer: true, min: 1 }) ?? 10;
   const warmup = numberFlag('warmup', values.warmup, { integer: true, min: 0 }) ?? 3;
   const connections = numberFlag('connections', values.connections, { integer: true, min: 1 }) ?? 16;
+  const baselineEnv = envFlags('baseline-env', values['baseline-env']);
+  const currentEnv = envFlags('current-env', values['current-env']);
   execFileSync('taskset', ['-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
 
   const workload = await prepareWorkload(values.model, log);
@@ -94,15 +119,15 @@ async function main(): Promise<void> {
   const { docsFile, scriptFile } = await writeWrkInputs(dir, workload.documents);
   const sink = await startOtlpSink();
   const builds = [
-    { name: 'baseline', root: baseline, port: 3301 },
-    { name: 'current', root: CURRENT_BUILD, port: 3302 },
+    { name: 'baseline', root: baseline, port: 3301, env: baselineEnv },
+    { name: 'current', root: CURRENT_BUILD, port: 3302, env: currentEnv },
   ];
   const servers: ChildProcess[] = [];
   const results = new Map<string, Turn[]>(builds.map((b) => [b.name, []]));
   try {
     for (const build of builds) {
       const scenario = serviceScenario(scenarioId, build.root, workload.modelPath, sink.endpoint);
-      servers.push(await startServer(scenario, build.port, join(dir, `server-${build.name}.log`)));
+      servers.push(await startServer({ ...scenario, env: { ...scenario.env, ...build.env } }, build.port, join(dir, `server-${build.name}.log`)));
     }
     for (const build of builds) {
       if (warmup > 0) {
@@ -129,10 +154,19 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
     await workload.cleanup();
   }
-  printReport(results.get('baseline')!, results.get('current')!, baseline, scenarioId, turnSeconds);
+  const byContentType = Object.entries(sink.requestsByContentType()).map(([type, n]) => `${type} ${n}`).join(', ');
+  printReport(results.get('baseline')!, results.get('current')!, baseline, scenarioId, turnSeconds, { baselineEnv, currentEnv, byContentType });
 }
 
-function printReport(base: Turn[], current: Turn[], baselineDir: string, scenario: string, turnSeconds: number): void {
+interface ReportExtras {
+  readonly baselineEnv: Record<string, string>;
+  readonly currentEnv: Record<string, string>;
+  /** Export requests the sink decoded, per content type. */
+  readonly byContentType: string;
+}
+
+function printReport(base: Turn[], current: Turn[], baselineDir: string, scenario: string, turnSeconds: number, extras: ReportExtras): void {
+  const envText = (env: Record<string, string>): string => Object.entries(env).map(([k, v]) => ` ${k}=${v}`).join('');
   const ratios = current.map((t, i) => t.cpuUsPerRequest / base[i].cpuUsPerRequest);
   const row = (name: string, turns: Turn[]) => `| ${name} | ${median(turns.map((t) => t.cpuUsPerRequest)).toFixed(1)} | `
     + `${Math.min(...turns.map((t) => t.cpuUsPerRequest)).toFixed(1)} | ${median(turns.map((t) => t.requestsPerSecond)).toFixed(0)} | `
@@ -140,8 +174,9 @@ function printReport(base: Turn[], current: Turn[], baselineDir: string, scenari
   console.log(`\nScenario (${scenario}), ${base.length} alternating turns of ${turnSeconds} s per build, both servers on CPU 0, wrk on CPU ${LOAD_CPU}\n`);
   console.log('| build | server CPU µs/req (median) | min | req/s (median) | p99 ms (median) |');
   console.log('|---|---|---|---|---|');
-  console.log(row(`baseline (${relative(process.cwd(), baselineDir) || baselineDir})`, base));
-  console.log(row('current', current));
+  console.log(row(`baseline (${relative(process.cwd(), baselineDir) || baselineDir}${envText(extras.baselineEnv)})`, base));
+  console.log(row(`current${envText(extras.currentEnv)}`, current));
+  if (extras.byContentType !== '') console.log(`\nexport requests received by the sink: ${extras.byContentType}`);
   const [q1, q3] = quartiles(ratios);
   const m = median(ratios);
   console.log(`\ncurrent / baseline, CPU per request, per turn: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);

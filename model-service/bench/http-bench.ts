@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     port += 1;
     const logFile = join(dir, `server-${scenario.id}-${port}.log`);
     const spansBefore = sink.spanCount();
+    const typesBefore = sink.requestsByContentType();
     const server = await startServer(scenario, port, logFile);
     try {
       const url = `http://127.0.0.1:${port}/`;
@@ -152,7 +153,11 @@ async function main(): Promise<void> {
         // Let the last batch arrive, then check every request (warm-up included) was traced and logged.
         await new Promise((r) => setTimeout(r, 1_500));
         const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.includes('"route":"/predict"')).length;
-        note = `${total} requests: ${sink.spanCount() - spansBefore} spans exported, ${lines} request log lines`;
+        const types = Object.entries(sink.requestsByContentType())
+          .map(([type, n]) => [type, n - (typesBefore[type] ?? 0)] as const)
+          .filter(([, n]) => n > 0)
+          .map(([type]) => type);
+        note = `${total} requests: ${sink.spanCount() - spansBefore} spans exported (${types.join(', ')}), ${lines} request log lines`;
       } else if (scenario.id === 'd') {
         await new Promise((r) => setTimeout(r, 1_500));
         const spans = sink.spanCount() - spansBefore;

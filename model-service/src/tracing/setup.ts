@@ -1,14 +1,14 @@
 import { diag, DiagLogLevel, DiagLogger } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { PooledIdGenerator } from './pooled-id-generator';
+import { createTraceExporter, OtlpTracesProtocol, tracesProtocolFromEnv } from './trace-exporter';
 
 export const DEFAULT_SERVICE_NAME = 'model-service';
 
 export interface TracingOptions {
-  /** Endpoint and batching variables (default process.env); the resource always comes from process.env. */
+  /** Endpoint, protocol and batching variables (default process.env); the resource always comes from process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** OTLP/HTTP traces URL; default from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
   readonly tracesUrl?: string;
@@ -22,6 +22,8 @@ export interface TracingHandle {
   readonly provider: NodeTracerProvider;
   /** Whether spans leave the process (an endpoint is configured). */
   readonly exporting: boolean;
+  /** The OTLP/HTTP encoding spans are (or would be) sent in. */
+  readonly protocol: OtlpTracesProtocol;
   /** Exports what is queued and stops; bounded by the exporter's timeout. */
   shutdown(): Promise<void>;
 }
@@ -30,11 +32,11 @@ export interface TracingHandle {
  * Batching defaults, used when the standard OTEL_BSP_* variables are not set.
  * Serialising a batch runs on the event loop (measured ~4-5 us per span with
  * the library's JSON serializer on this machine; a hand-written encoder was no
- * faster, and protobuf was slower), so a batch of N spans stalls every request
- * for ~5N us: the SDK's 512 keeps that near 2.5 ms, where 2048 pushed p99 past
- * 10 ms in `npm run bench:http`. The queue bound caps memory when the backend
- * is down or slow: spans beyond it are dropped, and the SDK reports the count
- * once through `warn`.
+ * faster, and protobuf no cheaper: see DEFAULT_TRACES_PROTOCOL), so a batch of
+ * N spans stalls every request for ~5N us: the SDK's 512 keeps that near
+ * 2.5 ms, where 2048 pushed p99 past 10 ms in `npm run bench:http`. The queue
+ * bound caps memory when the backend is down or slow: spans beyond it are
+ * dropped, and the SDK reports the count once through `warn`.
  */
 const BATCH_DEFAULTS = {
   OTEL_BSP_MAX_QUEUE_SIZE: 8_192,
@@ -56,9 +58,10 @@ export function tracesUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
  * Builds the tracer provider from the standard OTEL_* variables: resource from
  * OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, sampler from
  * OTEL_TRACES_SAMPLER[_ARG] (read by the SDK), OTLP/HTTP exporter from
- * OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT. With no endpoint the provider still
- * creates trace ids (so logs stay correlated and traceparent propagates) but
- * exports nothing, and `warn` is called once.
+ * OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT and OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL
+ * (http/json or http/protobuf; anything else throws). With no endpoint the
+ * provider still creates trace ids (so logs stay correlated and traceparent
+ * propagates) but exports nothing, and `warn` is called once.
  */
 export function setupTracing(options: TracingOptions = {}): TracingHandle {
   const env = options.env ?? process.env;
@@ -69,6 +72,8 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: DEFAULT_SERVICE_NAME }))
     .merge(detectResources({ detectors: [envDetector] }));
 
+  // Read before the endpoint so that a bad value fails at start even when nothing is exported yet.
+  const protocol = tracesProtocolFromEnv(env);
   const url = options.tracesUrl ?? tracesUrlFromEnv(env);
   const spanProcessors: SpanProcessor[] = [];
   if (url === undefined) {
@@ -77,8 +82,7 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
         + 'set it to e.g. http://tempo:4318 to send traces',
     );
   } else {
-    const exporter = new OTLPTraceExporter({ url });
-    spanProcessors.push(new BatchSpanProcessor(exporter, batchConfig(env)));
+    spanProcessors.push(new BatchSpanProcessor(createTraceExporter(protocol, url), batchConfig(env)));
   }
 
   const provider = new NodeTracerProvider({ resource, spanProcessors, idGenerator: new PooledIdGenerator() });
@@ -89,6 +93,7 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
   return {
     provider,
     exporting: url !== undefined,
+    protocol,
     shutdown: () => provider.shutdown(),
   };
 }

@@ -1,10 +1,14 @@
 /**
- * Stand-in for Tempo's OTLP/HTTP receiver (Tempo cannot run here): accepts POST /v1/traces in the
- * OTLP/JSON encoding the service's exporter sends, answers 200 like Tempo, and keeps what it received
- * so a test can check the trace ids and the service.name Grafana's Tempo links rely on.
+ * Stand-in for Tempo's OTLP/HTTP receiver in tests that only need to see what the service sent:
+ * accepts POST /v1/traces in either encoding the service's exporter sends (OTLP/JSON or
+ * OTLP/protobuf, decoded by the model service's bench decoder), answers 200 like Tempo, and keeps
+ * what it received so a test can check the trace ids and the service.name Grafana's Tempo links
+ * rely on. The real Tempo 2.0.0 is exercised by tempo-otlp.test.ts.
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { decodeOtlp } from '../../../model-service/bench/otlp-sink';
 
 export interface ReceivedSpan {
   readonly traceId: string;
@@ -19,13 +23,6 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-interface OtlpJson {
-  resourceSpans?: {
-    resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans?: { spans?: { traceId: string; name: string }[] }[];
-  }[];
-}
-
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const server: Server = createServer((req, res) => {
@@ -36,19 +33,21 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(404).end();
         return;
       }
-      if (!String(req.headers['content-type']).startsWith('application/json')) {
-        // Tempo also takes protobuf; this stand-in only decodes JSON, so say so instead of guessing.
-        res.writeHead(415, { 'content-type': 'text/plain' }).end('only OTLP/JSON is decoded here');
+      const contentType = req.headers['content-type'];
+      try {
+        const body = Buffer.concat(chunks);
+        const decoded = decodeOtlp(contentType, req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body);
+        for (const s of decoded) {
+          const serviceName = s.resource['service.name'];
+          spans.push({ traceId: s.traceId, name: s.name, serviceName: typeof serviceName === 'string' ? serviceName : undefined });
+        }
+      } catch (err) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end((err as Error).message);
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpJson;
-      for (const rs of body.resourceSpans ?? []) {
-        const serviceName = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue;
-        for (const ss of rs.scopeSpans ?? []) {
-          for (const s of ss.spans ?? []) spans.push({ traceId: s.traceId, name: s.name, serviceName });
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      // An empty ExportTraceServiceResponse in the request's encoding, as Tempo answers.
+      const json = (contentType ?? '').startsWith('application/json');
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,7 +2,7 @@ import { modelServiceDashboard } from '../../../lib/model-service/dashboard';
 import { modelServiceRules } from '../../../lib/model-service/rules';
 import { METRICS } from 'model-service/contract';
 import { promtool, withYamlFiles } from '../../prometheus/promtool';
-import { prometheusQueries, substitute, assertNoVariables } from './dashboards-queries';
+import { prometheusQueries, substitute, assertNoVariables } from '../../../verify/dashboard-queries';
 import { dashboardSchemaErrors } from './dashboards-schema';
 
 interface Panel {
@@ -88,6 +88,8 @@ describe('model-service dashboard', () => {
     expect(byTitle('Service logs').datasource).toEqual({ type: 'loki', uid: 'loki' });
     expect(byTitle('Service logs').targets![0].expr).toBe('{app="model-service", namespace="$namespace", pod=~"$pod"}');
     expect(byTitle('Recent traces').datasource).toEqual({ type: 'tempo', uid: 'tempo' });
+    // Predictions only: the scrape and probe traces would fill the panel (found on a real Tempo, test/e2e).
+    expect(byTitle('Recent traces').targets![0]).toMatchObject({ queryType: 'nativeSearch', serviceName: 'model-service', spanName: 'POST /predict' });
   });
 
   test('firing alerts of the service are annotations on every graph', () => {

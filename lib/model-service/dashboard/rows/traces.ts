@@ -1,14 +1,23 @@
-/** Traces: recent traces of the service from Tempo. */
+/** Traces: recent prediction traces of the service from Tempo. */
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as tempo from '@grafana/grafana-foundation-sdk/tempo';
+import { PREDICT_ROUTE } from '../../rules/selectors';
 import { DashboardContext, DashboardRow, TEMPO, WIDTH } from '../common';
+
+/**
+ * The root span of a prediction, as the service names its server spans: `<method> <route>`.
+ * Without this filter the panel's 20 traces are mostly Prometheus' scrapes (a GET /metrics trace
+ * every 2 s per pod) and the kubelet's probes, and a prediction drops out of the panel within
+ * seconds on a quiet service.
+ */
+export const PREDICT_SPAN_NAME = `POST ${PREDICT_ROUTE}`;
 
 export const tracesRow: DashboardRow = {
   title: 'Traces',
   panels: (ctx: DashboardContext) => [
     new table.PanelBuilder()
       .title('Recent traces')
-      .description('Latest traces of the service; click a trace id to open it, then "Logs for this span" to reach its log lines.')
+      .description(`Latest ${PREDICT_SPAN_NAME} traces of the service (scrapes and probes left out); click a trace id to open it, then "Logs for this span" to reach its log lines.`)
       .datasource(TEMPO)
       .height(10)
       .span(WIDTH.full)
@@ -18,6 +27,7 @@ export const tracesRow: DashboardRow = {
           // Grafana 9.3 (the chart's pin) searches Tempo with "nativeSearch"; TraceQL there is behind a feature flag.
           .queryType(tempo.TempoQueryType.NativeSearch)
           .serviceName(ctx.appName)
+          .spanName(PREDICT_SPAN_NAME)
           .limit(20)
           .refId('A'),
       ),
