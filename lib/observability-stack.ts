@@ -12,7 +12,8 @@ import { Prometheus } from './prometheus/prometheus';
 import { Promtail } from './promtail/promtail';
 import { PART_OF } from './shared/labels';
 import { validateChartVersion, validateDistinctNodePorts, validateNamespace } from './shared/validation';
-import { CHARTS, ChartRef, Component } from './shared/versions';
+import { DEFAULT_PROFILE, StackProfile, validateProfile } from './profiles';
+import { chartPin, ChartRef, Component } from './shared/versions';
 import { Tempo } from './tempo/tempo';
 
 export const DEFAULT_NAMESPACE = 'technical-observability-for-ml';
@@ -31,6 +32,12 @@ export interface ModelServiceOptions {
 }
 
 export interface ObservabilityStackProps {
+  /**
+   * Which pinned set of charts to install: `reference` is the reference design's stack (Grafana 9.3,
+   * Loki 2.6 simple scalable, Promtail, Tempo 2.0, Prometheus 2.41, MinIO).
+   * @default 'reference'
+   */
+  readonly profile?: StackProfile;
   /** Namespace for everything. @default 'technical-observability-for-ml' */
   readonly namespace?: string;
   /** Helm release names by component. @default - the component name (grafana, minio, loki, promtail, tempo, prometheus) */
@@ -62,6 +69,7 @@ export interface ObservabilityStackProps {
  */
 export class ObservabilityStack extends Chart {
   public readonly namespaceName: string;
+  public readonly profile: StackProfile;
   public readonly minio: Minio;
   public readonly loki: Loki;
   public readonly promtail: Promtail;
@@ -75,16 +83,19 @@ export class ObservabilityStack extends Chart {
     const namespace = validateNamespace('namespace', props.namespace ?? DEFAULT_NAMESPACE);
     super(scope, id, { disableResourceNameHashes: true });
     this.namespaceName = namespace;
+    this.profile = validateProfile('profile', props.profile ?? DEFAULT_PROFILE);
+    const profile = this.profile;
     this.valuesOverridesDir = props.valuesOverridesDir ?? path.resolve(__dirname, '..', 'charts-values');
 
     // Each release construct defaults its name and chart pin; only the user's overrides are passed.
     const chart = (component: Component): ChartRef | undefined => {
       const version = props.chartVersions?.[component];
       if (version === undefined) return undefined;
-      return { ...CHARTS[component], version: validateChartVersion(`chartVersions.${component}`, version) };
+      return { ...chartPin(profile, component), version: validateChartVersion(`chartVersions.${component}`, version) };
     };
     const release = (component: Component) => ({
       namespace,
+      profile,
       releaseName: props.releaseNames?.[component],
       chart: chart(component),
     });

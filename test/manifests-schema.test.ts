@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { profileDir } from '../lib/profiles';
 import { manifests, SynthResult, synthToFiles } from './helpers/synth';
 import { kubernetesSchemaProblems, SERVED_BY_KUBERNETES_1_27 } from './helpers/kubernetes-schema';
 
-const DIST = path.resolve(__dirname, '..', 'dist');
+const DIST = profileDir('reference');
 
 /** Every Kubernetes object in the committed dist/ (what users `kubectl apply`). */
 function committedManifests(): { where: string; object: unknown }[] {
@@ -13,7 +14,7 @@ function committedManifests(): { where: string; object: unknown }[] {
     .filter((file) => file.endsWith('.k8s.yaml'))
     .flatMap((file) =>
       parseAllDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((doc, i) => ({
-        where: `dist/${file}#${i}`,
+        where: `${path.relative(path.dirname(DIST), path.join(DIST, file))}#${i}`,
         object: doc.toJS(),
       })),
     );

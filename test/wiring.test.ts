@@ -1,5 +1,5 @@
 import { EVERY_2S_JOB_NAME } from '../lib/prometheus/scrape-configs';
-import { CHARTS } from '../lib/shared/versions';
+import { PROFILE_CHARTS } from '../lib/shared/versions';
 import { parse } from 'yaml';
 import { findManifest, SynthResult, synthToFiles, values } from './helpers/synth';
 
@@ -222,7 +222,7 @@ describe('renaming the namespace and every release in one place', () => {
       ...Object.keys(renamed.releaseNames).map((release) => new RegExp(`install ${release}\\s`)),
     ];
     // Chart references (`bitnami/minio`, `grafana/tempo`) name charts, not our resources.
-    const chartRefs = Object.values(CHARTS).map((c) => `${c.repository.name}/${c.chart}`);
+    const chartRefs = Object.values(PROFILE_CHARTS.reference).map((c) => `${c.repository.name}/${c.chart}`);
     for (const [file, original] of Object.entries(after.files)) {
       const content = chartRefs.reduce((text, ref) => text.split(ref).join('<chart>'), original);
       for (const pattern of stale) {

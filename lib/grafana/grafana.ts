@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { GrafanaValues } from '../../imports/helm-values/grafana';
+import type { GrafanaValues } from '../../imports/helm-values/reference/grafana';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { recommendedLabels } from '../shared/labels';
 import { chartFullname } from '../shared/naming';

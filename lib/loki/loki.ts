@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { LokiSimpleScalableValues } from '../../imports/helm-values/loki-simple-scalable';
+import type { LokiSimpleScalableValues } from '../../imports/helm-values/reference/loki-simple-scalable';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
 import { serviceUrl } from '../shared/naming';

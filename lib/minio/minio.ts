@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { MinioValues } from '../../imports/helm-values/minio';
+import type { MinioValues } from '../../imports/helm-values/reference/minio';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { chartFullname, serviceHost } from '../shared/naming';

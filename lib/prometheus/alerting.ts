@@ -11,7 +11,7 @@
  * key), the Secret is mounted read-only into the Alertmanager container, and the config points at
  * the file. The install scripts check that the Secret exists; they never create it.
  */
-import type { PrometheusValues } from '../../imports/helm-values/prometheus';
+import type { PrometheusValues } from '../../imports/helm-values/reference/prometheus';
 import { validateSecretKey, validateSecretName } from '../shared/validation';
 import { ALERT_SEVERITIES, AlertSeverity } from '../model-service/rules';
 

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { PrometheusValues } from '../../imports/helm-values/prometheus';
+import type { PrometheusValues } from '../../imports/helm-values/reference/prometheus';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { chartFullname, serviceUrl } from '../shared/naming';
 import { AlertingOptions, alertingWarnings, alertmanagerValues, receiverSecrets, resolveAlerting, ResolvedReceiver } from './alerting';

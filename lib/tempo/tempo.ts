@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { TempoValues } from '../../imports/helm-values/tempo';
+import type { TempoValues } from '../../imports/helm-values/reference/tempo';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
 import { chartFullname, serviceUrl } from '../shared/naming';

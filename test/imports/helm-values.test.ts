@@ -34,9 +34,9 @@ describe('typed Helm values (imports/helm-values)', () => {
 
   test('a misspelt key is a compile error, including keys the reference design sets but these charts ignore', () => {
     const errors = typeErrors(`
-      import type { GrafanaValues } from '@imports/grafana';
-      import type { LokiSimpleScalableValues } from '@imports/loki-simple-scalable';
-      import type { PromtailValues } from '@imports/promtail';
+      import type { GrafanaValues } from '@imports/reference/grafana';
+      import type { LokiSimpleScalableValues } from '@imports/reference/loki-simple-scalable';
+      import type { PromtailValues } from '@imports/reference/promtail';
       export const ok: GrafanaValues = { service: { type: 'NodePort', nodePort: 30000 }, extraLabels: { any: 'x' } };
       export const typo: GrafanaValues = { service: { typ: 'NodePort' } };
       export const nested: LokiSimpleScalableValues = { loki: { storage: { schema_config: {} } } };

@@ -3,13 +3,13 @@ import * as path from 'path';
 import Ajv from 'ajv';
 import deepmerge from 'deepmerge';
 import { parse } from 'yaml';
-import { CHARTS } from '../../lib/shared/versions';
+import { PROFILE_CHARTS } from '../../lib/shared/versions';
 import { synthToFiles, values } from '../helpers/synth';
 
 // prometheus 19.6.1 ships values.schema.json, and Helm refuses an install whose coalesced values
 // (chart defaults + our file) break it; check that here instead of on a cluster.
 const chartDir = path.resolve(
-  __dirname, '..', '..', '..', 'shared', 'charts-reference', `${CHARTS.prometheus.chart}-${CHARTS.prometheus.version}`,
+  __dirname, '..', '..', '..', 'shared', 'charts-reference', `${PROFILE_CHARTS.reference.prometheus.chart}-${PROFILE_CHARTS.reference.prometheus.version}`,
 );
 
 describe('prometheus values against the chart\'s values.schema.json', () => {
