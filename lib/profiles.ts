@@ -6,12 +6,12 @@
 import * as path from 'path';
 
 /** Every profile `npm run synth` writes, the default first. */
-export const PROFILES = ['reference'] as const;
+export const PROFILES = ['current', 'reference'] as const;
 
 export type StackProfile = (typeof PROFILES)[number];
 
 /** The profile a stack gets when its props name none. */
-export const DEFAULT_PROFILE: StackProfile = 'reference';
+export const DEFAULT_PROFILE: StackProfile = 'current';
 
 /** The committed synth output (cdk8s.yaml `output`). */
 export const DIST_DIR = path.resolve(__dirname, '..', 'dist');

@@ -8,6 +8,52 @@
 import type { StackProfile } from '../lib/profiles';
 
 export const CHART_VALUE_EXTRAS: Record<StackProfile, Record<string, unknown>> = {
+  current: {
+    loki: {
+      loki: {
+        // templates/_helpers.tpl (loki.commonStorageConfig, loki.rulerStorageConfig) read the bucket names;
+        // values.yaml shows them only in a comment.
+        storage: { bucketNames: { chunks: '', ruler: '' } },
+        // config.yaml renders limits_config verbatim (tpl of toYaml), so its keys are Loki 3's limits.
+        limits_config: { allow_structured_metadata: true, retention_period: '' },
+      },
+    },
+    tempo: {
+      // templates/configmap-tempo.yaml renders .Values.tempo.storage verbatim: Tempo's storage.trace.s3 config.
+      tempo: {
+        storage: {
+          trace: {
+            s3: { bucket: '', endpoint: '', access_key: '', secret_key: '', insecure: false, forcepathstyle: false },
+          },
+        },
+      },
+    },
+    seaweedfs: {
+      // templates/shared/post-install-bucket-hook.yaml reads allInOne.s3.createBuckets items, and
+      // templates/s3/s3-secret.yaml + _helpers.tpl (seaweedfs.s3.credentialEnv) read s3.credentials;
+      // values.yaml documents both only in comments.
+      allInOne: { s3: { createBuckets: [{ name: '', anonymousRead: false, ttl: '', objectLock: false, versioning: '' }] } },
+      s3: {
+        credentials: {
+          admin: { accessKey: '', secretKey: '', existingSecret: '', accessKeyKey: '', secretKeyKey: '' },
+          read: { accessKey: '', secretKey: '', existingSecret: '', accessKeyKey: '', secretKeyKey: '' },
+        },
+      },
+    },
+    grafana: {
+      // templates/service.yaml: `nodePort: {{ .Values.service.nodePort }}` when type is NodePort.
+      service: { nodePort: 30000 },
+    },
+    prometheus: {
+      alertmanager: {
+        // alertmanager 1.42.0 templates/statefulset.yaml reads each item's name, mountPath, subPath,
+        // readOnly, secretName and optional; values.yaml shows them only in a comment.
+        extraSecretMounts: [{ name: '', mountPath: '', subPath: '', secretName: '', readOnly: true, optional: false }],
+        // templates/configmap.yaml writes `config` verbatim as alertmanager.yml.
+        config: { route: { group_by: [''], routes: [{}] } },
+      },
+    },
+  },
   reference: {
     grafana: {
       // templates/service.yaml: `nodePort: {{ .Values.service.nodePort }}` when type is NodePort.
@@ -48,6 +94,10 @@ export const CHART_VALUE_EXTRAS: Record<StackProfile, Record<string, unknown>> =
  * with the parent's own values for the key on top, which is the precedence Helm gives them.
  */
 export const CHART_SUBCHARTS: Record<StackProfile, Record<string, Record<string, string>>> = {
+  current: {
+    // prometheus 29.27.0 packages alertmanager 1.42.0.
+    prometheus: { alertmanager: '1.42.0' },
+  },
   reference: {
     // prometheus 19.6.1 packages alertmanager 0.24.1 (Alertmanager v0.25.0).
     prometheus: { alertmanager: '0.24.1' },

@@ -24,10 +24,22 @@ export const REPOSITORIES = {
   grafana: { name: 'grafana', url: 'https://grafana.github.io/helm-charts' },
   bitnami: { name: 'bitnami', url: 'https://charts.bitnami.com/bitnami' },
   prometheusCommunity: { name: 'prometheus-community', url: 'https://prometheus-community.github.io/helm-charts' },
+  /** Since early 2026 the open-source grafana, loki and tempo charts are published here. */
+  grafanaCommunity: { name: 'grafana-community', url: 'https://grafana-community.github.io/helm-charts' },
+  seaweedfs: { name: 'seaweedfs', url: 'https://seaweedfs.github.io/seaweedfs/helm' },
 } as const satisfies Record<string, ChartRepository>;
 
 /** By profile, then by the component (which is also the default release name). */
 export const PROFILE_CHARTS = {
+  /** Maintained releases (late 2026). */
+  current: {
+    seaweedfs: { repository: REPOSITORIES.seaweedfs, chart: 'seaweedfs', version: '4.44.0' },
+    loki: { repository: REPOSITORIES.grafanaCommunity, chart: 'loki', version: '18.11.0' },
+    alloy: { repository: REPOSITORIES.grafana, chart: 'alloy', version: '1.11.1' },
+    tempo: { repository: REPOSITORIES.grafanaCommunity, chart: 'tempo', version: '2.2.4' },
+    prometheus: { repository: REPOSITORIES.prometheusCommunity, chart: 'prometheus', version: '29.27.0' },
+    grafana: { repository: REPOSITORIES.grafanaCommunity, chart: 'grafana', version: '12.11.1' },
+  },
   /** The reference design's pins (late 2022 / early 2023). */
   reference: {
     minio: { repository: REPOSITORIES.bitnami, chart: 'minio', version: '12.1.8' },

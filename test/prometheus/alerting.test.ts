@@ -53,7 +53,7 @@ function checkWithAmtool(config: object, labelSets: string[][]): { check: string
 describe('alerting: no receiver configured (the default)', () => {
   let result: SynthResult;
   beforeAll(() => {
-    result = synthToFiles();
+    result = synthToFiles({ profile: 'reference' });
   });
 
   test('every alert goes to a receiver without integration, and synth says alerts reach no one', () => {
@@ -80,9 +80,9 @@ describe('alerting: no receiver configured (the default)', () => {
       path.join(dir, 'prometheus.yaml'),
       'alertmanager:\n  config:\n    receivers:\n      - name: unrouted\n        webhook_configs:\n          - url: https://hooks.example/am\n',
     );
-    expect(synthToFiles({ valuesOverridesDir: dir }).warnings).toEqual([]);
+    expect(synthToFiles({ profile: 'reference', valuesOverridesDir: dir }).warnings).toEqual([]);
     fs.writeFileSync(path.join(dir, 'prometheus.yaml'), 'alertmanager:\n  enabled: false\n');
-    expect(synthToFiles({ valuesOverridesDir: dir, alerting: SAMPLE }).warnings).toEqual([
+    expect(synthToFiles({ profile: 'reference', valuesOverridesDir: dir, alerting: SAMPLE }).warnings).toEqual([
       'alerting: Alertmanager is switched off (alertmanager.enabled: false), so firing alerts reach no one.',
     ]);
   });
@@ -94,7 +94,7 @@ describe('alerting: Slack and webhook receivers from props', () => {
   /** `helm template` of the prometheus release, once, when a test first needs it. */
   const rendered = async (): Promise<KubeObject[]> => (renderedObjects ??= await renderPrometheusRelease(result.outdir));
   beforeAll(() => {
-    result = synthToFiles({ alerting: SAMPLE });
+    result = synthToFiles({ profile: 'reference', alerting: SAMPLE });
   });
 
   test('receivers read their credentials from files in the mounted Secrets; routes follow the severity label', () => {
@@ -181,7 +181,7 @@ describe('alerting: Slack and webhook receivers from props', () => {
   });
 
   test('a severity no receiver takes is named in a warning, with the alerts that then reach no one', () => {
-    const pagerOnly = synthToFiles({ alerting: { receivers: [SAMPLE.receivers![1]] } });
+    const pagerOnly = synthToFiles({ profile: 'reference', alerting: { receivers: [SAMPLE.receivers![1]] } });
     expect(pagerOnly.warnings).toEqual([
       `alerting: no receiver takes severity="warning", so ${alertsWith('warning').join(', ')} reach no one. ` +
         'Add "warning" to a receiver\'s severities (alerting.receivers[].severities).',
