@@ -199,6 +199,9 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues | LokiValues> {
         },
         // Retention is enforced by the compactor, which needs a store for its delete requests.
         compactor: { retention_enabled: true, delete_request_store: 's3' },
+        // Bloom building is off, but in Distributed mode loki 18.11.0 still writes the address of a
+        // bloom-planner Service it does not render (found by test/render); no address, no dangling name.
+        bloom_build: { enabled: false, builder: { planner_address: '' } },
         storage: {
           type: 's3',
           bucketNames: this.buckets,

@@ -173,3 +173,39 @@ describe('the current profile with the namespace and every release renamed', () 
     expect(podTargetsKept(alerting, renamed.all, renamed.namespace).map((t) => t.port)).toEqual([9093]);
   }, RENDER_TIMEOUT_MS);
 });
+
+describe('Loki\'s larger deployment modes render through the real chart', () => {
+  test.each([
+    [{ mode: 'SimpleScalable' } as const, ['Deployment loki-gateway 1', 'Deployment loki-read 3', 'StatefulSet loki-backend 3', 'StatefulSet loki-write 3']],
+    [
+      { mode: 'Distributed', replicas: { ingester: 3, querier: 2 } } as const,
+      [
+        'Deployment loki-distributor 2', 'Deployment loki-gateway 1', 'Deployment loki-querier 2', 'Deployment loki-query-frontend 2',
+        'Deployment loki-query-scheduler 2', 'StatefulSet loki-compactor 1', 'StatefulSet loki-index-gateway 2',
+        // The chart's default zone-aware replication spreads the 3 ingesters over one StatefulSet per zone;
+        // the ruler (no Loki rules here) renders with the chart's 0 replicas.
+        'StatefulSet loki-ingester-zone-a 1', 'StatefulSet loki-ingester-zone-b 1', 'StatefulSet loki-ingester-zone-c 1',
+        'StatefulSet loki-ruler 0',
+      ],
+    ],
+  ])('%o', async (deployment, workloads) => {
+    const rendered = await renderStack(synthToFiles({ loki: { deployment } }).outdir);
+    const loki = release(rendered, 'loki').objects.filter((o) => ['StatefulSet', 'Deployment'].includes(o.kind));
+    expect(loki.map((o) => `${o.kind} ${o.metadata.name} ${(o.spec as { replicas: number }).replicas}`).sort()).toEqual(workloads);
+    expect(lokiConfig(rendered).common.replication_factor).toBe(3);
+    expect(problems(rendered)).toEqual([]);
+    const pods = podTemplates(rendered.all, rendered.namespace);
+    expect(rendered.all.filter((o) => o.kind === 'Service').flatMap((s) => serviceBackendProblems(s, pods, rendered.namespace))).toEqual([]);
+    expect(objectReferenceProblems(rendered.all, rendered.namespace)).toEqual([]);
+  }, RENDER_TIMEOUT_MS);
+});
+
+describe('the current profile rendered for Kubernetes 1.33', () => {
+  test('every release renders (the charts\' capability checks see 1.33), with the same addresses resolving', async () => {
+    // The schema check stays 1.27's (kubernetes-models 4.3.1); here only helm's own checks and our address checks run.
+    const stack = await renderStack(CURRENT_DIST, { kubeVersion: '1.33.0' });
+    expect(stack.releases.every((r) => r.objects.length > 0)).toBe(true);
+    expect(problems(stack)).toEqual([]);
+    expect(objectReferenceProblems(stack.all, stack.namespace)).toEqual([]);
+  }, RENDER_TIMEOUT_MS);
+});

@@ -41,8 +41,8 @@ function withNamespace(object: KubeObject, namespace: string): KubeObject {
 }
 
 /** Renders the synth output in `outdir` (one profile's folder, holding observability.k8s.yaml and helm/). */
-export async function renderStack(outdir: string): Promise<RenderedStack> {
-  const releases = await renderHelmfile(path.join(outdir, 'helm', 'helmfile.yaml'));
+export async function renderStack(outdir: string, options: { kubeVersion?: string } = {}): Promise<RenderedStack> {
+  const releases = await renderHelmfile(path.join(outdir, 'helm', 'helmfile.yaml'), options);
   const namespaces = [...new Set(releases.map((r) => r.namespace))];
   if (namespaces.length !== 1) throw new Error(`expected one namespace for all releases, got ${namespaces.join(', ')}`);
   const namespace = namespaces[0];
