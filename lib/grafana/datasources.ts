@@ -197,6 +197,7 @@ function tempoCurrent(url: string): GrafanaDatasource {
       nodeGraph: { enabled: true },
       search: { hide: false },
       traceQuery: { timeShiftEnabled: true, spanStartTimeShift: '-30m', spanEndTimeShift: '30m' },
+      // Streamed over Tempo's HTTP port (Tempo.currentValues sets stream_over_http_enabled).
       streamingEnabled: { search: true, metrics: true },
     },
   };

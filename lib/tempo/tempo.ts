@@ -124,6 +124,9 @@ export class Tempo extends HelmRelease<TempoValues | CurrentTempoValues> {
             }),
         // No usage reports to grafana.com from inside the cluster.
         reportingEnabled: false,
+        // Grafana 13's Tempo datasource streams search and TraceQL metrics results (its
+        // `streamingEnabled`), over Tempo's HTTP port only when this is on.
+        streamOverHttpEnabled: true,
         extraArgs: { 'config.expand-env': true },
         extraEnv: this.storage.credentialsEnv(),
         server: { http_listen_port: TEMPO_HTTP_PORT.current },

@@ -189,3 +189,40 @@ describe('alerting: Slack and webhook receivers from props', () => {
     expect(alertsWith('warning').length).toBeGreaterThan(0);
   });
 });
+
+describe('alerting in the current profile (prometheus 29.27.0, Alertmanager v0.34.0): the same receivers', () => {
+  let result: SynthResult;
+  let objects: KubeObject[];
+  beforeAll(async () => {
+    result = synthToFiles({ profile: 'current', alerting: SAMPLE });
+    objects = await renderPrometheusRelease(result.outdir);
+  }, RENDER_TIMEOUT_MS);
+
+  test('the values are the reference profile\'s, and the chart renders them into alertmanager.yml', () => {
+    const reference = values(synthToFiles({ profile: 'reference', alerting: SAMPLE }), 'prometheus').alertmanager;
+    expect(values(result, 'prometheus').alertmanager).toEqual(reference);
+    expect(alertmanagerConfigOf(objects)).toMatchObject(reference.config);
+    expect(result.warnings).toEqual([]);
+  });
+
+  test('amtool (Debian\'s 0.25.0, older than the v0.34.0 deployed) accepts the rendered config and routes by severity', () => {
+    const { check, routes } = checkWithAmtool(alertmanagerConfigOf(objects), [
+      ['alertname=ModelServiceErrorBudgetBurnFast', 'severity=critical'],
+      ['alertname=ModelServiceHighErrorRatio', 'severity=warning'],
+      ['alertname=SomethingElse'],
+    ]);
+    expect(check).toContain('SUCCESS');
+    expect(routes).toEqual(['team-slack,pager', 'team-slack', 'unrouted']);
+  });
+
+  test('the chart mounts each receiver Secret read-only where the config reads it', () => {
+    const statefulSet = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus-alertmanager')!;
+    expect(kubernetesSchemaProblems(statefulSet)).toEqual([]);
+    const pod = (statefulSet.spec as { template: { spec: { volumes: Record<string, unknown>[]; containers: { name: string; volumeMounts: Record<string, unknown>[] }[] } } }).template.spec;
+    const mounts = pod.containers.find((c) => c.name === 'alertmanager')!.volumeMounts;
+    for (const secretName of ['alertmanager-slack', 'alertmanager-pager']) {
+      const volume = pod.volumes.find((v) => (v.secret as { secretName?: string } | undefined)?.secretName === secretName);
+      expect(mounts.find((m) => m.name === volume?.name)).toMatchObject({ mountPath: `/etc/alertmanager-secrets/${secretName}`, readOnly: true });
+    }
+  });
+});

@@ -144,6 +144,9 @@ describe('the rendered current profile', () => {
     expect(config.distributor.receivers.otlp.protocols).toEqual({ grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } });
     expect(config.storage.trace.backend).toBe('s3');
     expect(config.compactor.compaction.block_retention).toBe('168h');
+    // Grafana's datasource streams results (streamingEnabled): Tempo must serve gRPC streams over HTTP.
+    expect(config.stream_over_http_enabled).toBe(true);
+    expect(valuesOf(stack, 'grafana').datasources['datasources.yaml'].datasources[2].jsonData.streamingEnabled).toEqual({ search: true, metrics: true });
     expect(config.overrides.defaults.metrics_generator.processors).toEqual(['service-graphs', 'span-metrics']);
     expect(config.metrics_generator.storage.remote_write).toEqual([{ url: `http://prometheus-server.${NS}.svc/api/v1/write` }]);
     const server = findObject(release(stack, 'prometheus').objects, 'Deployment', 'prometheus-server') as KubeObject & {
