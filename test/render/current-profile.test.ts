@@ -11,7 +11,7 @@ import { findObject, KubeObject } from '../../verify/helm';
 import { imageProblems, imageReferences } from '../../verify/images';
 import { objectReferenceProblems } from '../../verify/object-references';
 import { EVERY_2S_JOB_NAME } from '../../lib/prometheus/scrape-configs';
-import { kubernetesSchemaProblems, SERVED_BY_KUBERNETES_1_27 } from '../helpers/kubernetes-schema';
+import { kubernetes133SchemaProblems, kubernetesSchemaProblems, SERVED_BY_KUBERNETES_1_27, SERVED_BY_KUBERNETES_1_33 } from '../helpers/kubernetes-schema';
 import { synthToFiles } from '../helpers/synth';
 import { configFile, release, renderStack, RenderedStack, RENDER_TIMEOUT_MS, valuesOf } from './rendered-stack';
 import { allReferences, bucketsUsed, problems, prometheusConfig } from './stack-checks';
@@ -204,11 +204,33 @@ describe('Loki\'s larger deployment modes render through the real chart', () => 
 });
 
 describe('the current profile rendered for Kubernetes 1.33', () => {
-  test('every release renders (the charts\' capability checks see 1.33), with the same addresses resolving', async () => {
-    // The schema check stays 1.27's (kubernetes-models 4.3.1); here only helm's own checks and our address checks run.
-    const stack = await renderStack(CURRENT_DIST, { kubeVersion: '1.33.0' });
-    expect(stack.releases.every((r) => r.objects.length > 0)).toBe(true);
+  let stack: RenderedStack;
+  beforeAll(async () => {
+    stack = await renderStack(CURRENT_DIST, { kubeVersion: '1.33.0' });
+  }, RENDER_TIMEOUT_MS);
+
+  test('every object, ours included, is of a kind 1.33 serves and matches its 1.33 schema (types, required fields, enums)', () => {
+    const objects = [
+      ...stack.releases.flatMap((r) => r.objects.map((object) => ({ where: r.name, object }))),
+      ...stack.manifests.map((object) => ({ where: 'observability.k8s.yaml', object })),
+    ];
+    expect(objects.length).toBeGreaterThan(50);
+    expect(objects.flatMap(({ where, object }) => kubernetes133SchemaProblems(object).map((p) => `${where}: ${p}`))).toEqual([]);
+  });
+
+  test('the addresses and references still resolve', () => {
     expect(problems(stack)).toEqual([]);
     expect(objectReferenceProblems(stack.all, stack.namespace)).toEqual([]);
-  }, RENDER_TIMEOUT_MS);
+  });
+
+  test('the 1.33 check fails on a wrong type and on an API 1.33 no longer serves', () => {
+    const deployment = JSON.parse(JSON.stringify(findObject(release(stack, 'grafana').objects, 'Deployment', 'grafana')));
+    deployment.spec.replicas = 'one';
+    expect(kubernetes133SchemaProblems(deployment)).toEqual(['apps/v1 Deployment grafana: data/spec/replicas must be integer']);
+    const flowSchema = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta3', kind: 'FlowSchema', metadata: { name: 'f' } };
+    expect(kubernetes133SchemaProblems(flowSchema)).toEqual([
+      'flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema f: unknown kind: Kubernetes 1.33 serves no FlowSchema in flowcontrol.apiserver.k8s.io/v1beta3',
+    ]);
+    expect(SERVED_BY_KUBERNETES_1_33.has('resource.k8s.io/v1beta1 ResourceClaim')).toBe(true);
+  });
 });
