@@ -59,9 +59,13 @@ export interface ObservabilityStackProps {
   readonly tempoRetention?: string;
   /** Namespace for everything. @default 'technical-observability-for-ml' */
   readonly namespace?: string;
-  /** Helm release names by component. @default - the component name (grafana, minio, loki, promtail, tempo, prometheus) */
+  /**
+   * Helm release names by component (the profile's: seaweedfs, loki, alloy, tempo, prometheus, grafana for
+   * current; minio, loki, promtail, tempo, prometheus, grafana for reference).
+   * @default - the component name
+   */
   readonly releaseNames?: Partial<Record<Component, string>>;
-  /** Chart versions by component (exact semver). @default - the pins in lib/shared/versions.ts */
+  /** Chart versions by component of the profile (exact semver). @default - the profile's pins in lib/shared/versions.ts */
   readonly chartVersions?: Partial<Record<Component, string>>;
   /** @default 30000 */
   readonly grafanaNodePort?: number;
@@ -96,6 +100,8 @@ export class ObservabilityStack extends Chart {
   public readonly loki: Loki;
   /** The log collector: Promtail (reference) or Alloy (current). */
   public readonly logCollector: Promtail | Alloy;
+  public readonly promtail?: Promtail;
+  public readonly alloy?: Alloy;
   public readonly tempo: Tempo;
   public readonly prometheus: Prometheus;
   public readonly grafana: Grafana;
@@ -144,10 +150,13 @@ export class ObservabilityStack extends Chart {
       this.storage = this.seaweedfs;
     }
     this.loki = new Loki(this, 'loki', { ...release('loki'), storage: this.storage, ...props.loki });
-    this.logCollector =
-      profile === 'reference'
-        ? new Promtail(this, 'promtail', { ...release('promtail'), loki: this.loki })
-        : new Alloy(this, 'alloy', { ...release('alloy'), loki: this.loki });
+    if (profile === 'reference') {
+      this.promtail = new Promtail(this, 'promtail', { ...release('promtail'), loki: this.loki });
+      this.logCollector = this.promtail;
+    } else {
+      this.alloy = new Alloy(this, 'alloy', { ...release('alloy'), loki: this.loki });
+      this.logCollector = this.alloy;
+    }
     this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), storage: this.storage, retention: props.tempoRetention });
 
     const appName = props.modelService?.appName ?? 'model-service';
