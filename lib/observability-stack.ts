@@ -2,17 +2,21 @@ import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { Alloy } from './alloy/alloy';
 import { Grafana } from './grafana/grafana';
 import { helmWarnings, renderHelmFiles, RenderedFiles } from './helm/write-helm-files';
-import { Loki } from './loki/loki';
+import { Loki, LokiDeployment } from './loki/loki';
 import { Minio } from './minio/minio';
 import { ModelService } from './model-service/model-service';
 import { AlertingOptions } from './prometheus/alerting';
 import { Prometheus } from './prometheus/prometheus';
 import { Promtail } from './promtail/promtail';
+import { SeaweedFs } from './seaweedfs/seaweedfs';
+import { ObjectStore } from './shared/object-store';
 import { PART_OF } from './shared/labels';
 import { validateChartVersion, validateDistinctNodePorts, validateNamespace } from './shared/validation';
-import { CHARTS, ChartRef, Component } from './shared/versions';
+import { DEFAULT_PROFILE, StackProfile, validateProfile } from './profiles';
+import { chartPin, ChartRef, Component, PROFILE_CHARTS } from './shared/versions';
 import { Tempo } from './tempo/tempo';
 
 export const DEFAULT_NAMESPACE = 'technical-observability-for-ml';
@@ -30,16 +34,42 @@ export interface ModelServiceOptions {
   readonly modelPath?: string;
 }
 
+/** Loki 3's deployment, replication and retention (current profile only). */
+export interface LokiOptions {
+  /** @default { mode: 'Monolithic', replicas: 1 } */
+  readonly deployment?: LokiDeployment;
+  /** @default - 1 for Monolithic, else 3 */
+  readonly replicationFactor?: number;
+  /** @default '168h' */
+  readonly retention?: string;
+}
+
 export interface ObservabilityStackProps {
+  /**
+   * Which pinned set of charts to install (lib/shared/versions.ts): `current` is maintained releases
+   * (Grafana 13, Loki 3.7, Alloy, Tempo 2.10, Prometheus 3.14, SeaweedFS); `reference` is the
+   * reference design's stack (Grafana 9.3, Loki 2.6 simple scalable, Promtail, Tempo 2.0,
+   * Prometheus 2.41, MinIO).
+   * @default 'current'
+   */
+  readonly profile?: StackProfile;
+  /** Loki's deployment mode, replicas and retention; current profile only. @default - see LokiOptions */
+  readonly loki?: LokiOptions;
+  /** How long Tempo keeps traces, in hours; current profile only. @default '168h' */
+  readonly tempoRetention?: string;
   /** Namespace for everything. @default 'technical-observability-for-ml' */
   readonly namespace?: string;
-  /** Helm release names by component. @default - the component name (grafana, minio, loki, promtail, tempo, prometheus) */
+  /**
+   * Helm release names by component (the profile's: seaweedfs, loki, alloy, tempo, prometheus, grafana for
+   * current; minio, loki, promtail, tempo, prometheus, grafana for reference).
+   * @default - the component name
+   */
   readonly releaseNames?: Partial<Record<Component, string>>;
-  /** Chart versions by component (exact semver). @default - the pins in lib/shared/versions.ts */
+  /** Chart versions by component of the profile (exact semver). @default - the profile's pins in lib/shared/versions.ts */
   readonly chartVersions?: Partial<Record<Component, string>>;
   /** @default 30000 */
   readonly grafanaNodePort?: number;
-  /** @default 30001 */
+  /** NodePort of the MinIO console; reference profile only (SeaweedFS has no console here). @default 30001 */
   readonly minioConsoleNodePort?: number;
   /** @default - see ModelServiceOptions */
   readonly modelService?: ModelServiceOptions;
@@ -62,9 +92,16 @@ export interface ObservabilityStackProps {
  */
 export class ObservabilityStack extends Chart {
   public readonly namespaceName: string;
-  public readonly minio: Minio;
+  public readonly profile: StackProfile;
+  /** The S3 store: MinIO (reference) or SeaweedFS (current). */
+  public readonly storage: ObjectStore;
+  public readonly minio?: Minio;
+  public readonly seaweedfs?: SeaweedFs;
   public readonly loki: Loki;
-  public readonly promtail: Promtail;
+  /** The log collector: Promtail (reference) or Alloy (current). */
+  public readonly logCollector: Promtail | Alloy;
+  public readonly promtail?: Promtail;
+  public readonly alloy?: Alloy;
   public readonly tempo: Tempo;
   public readonly prometheus: Prometheus;
   public readonly grafana: Grafana;
@@ -75,16 +112,25 @@ export class ObservabilityStack extends Chart {
     const namespace = validateNamespace('namespace', props.namespace ?? DEFAULT_NAMESPACE);
     super(scope, id, { disableResourceNameHashes: true });
     this.namespaceName = namespace;
+    this.profile = validateProfile('profile', props.profile ?? DEFAULT_PROFILE);
+    const profile = this.profile;
     this.valuesOverridesDir = props.valuesOverridesDir ?? path.resolve(__dirname, '..', 'charts-values');
 
     // Each release construct defaults its name and chart pin; only the user's overrides are passed.
     const chart = (component: Component): ChartRef | undefined => {
       const version = props.chartVersions?.[component];
       if (version === undefined) return undefined;
-      return { ...CHARTS[component], version: validateChartVersion(`chartVersions.${component}`, version) };
+      return { ...chartPin(profile, component), version: validateChartVersion(`chartVersions.${component}`, version) };
     };
+    for (const prop of ['releaseNames', 'chartVersions'] as const) {
+      const unknown = Object.keys(props[prop] ?? {}).filter((c) => !(c in PROFILE_CHARTS[profile]));
+      if (unknown.length > 0) {
+        throw new Error(`${prop}: the ${profile} profile has no ${unknown.join(', ')} release (its releases: ${Object.keys(PROFILE_CHARTS[profile]).join(', ')}).`);
+      }
+    }
     const release = (component: Component) => ({
       namespace,
+      profile,
       releaseName: props.releaseNames?.[component],
       chart: chart(component),
     });
@@ -93,10 +139,25 @@ export class ObservabilityStack extends Chart {
       metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': PART_OF } },
     });
 
-    this.minio = new Minio(this, 'minio', { ...release('minio'), consoleNodePort: props.minioConsoleNodePort });
-    this.loki = new Loki(this, 'loki', { ...release('loki'), minio: this.minio });
-    this.promtail = new Promtail(this, 'promtail', { ...release('promtail'), loki: this.loki });
-    this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), minio: this.minio });
+    if (profile === 'reference') {
+      const currentOnly = (['loki', 'tempoRetention'] as const).filter((p) => props[p] !== undefined);
+      if (currentOnly.length > 0) throw new Error(`${currentOnly.join(', ')}: current profile only; the reference profile keeps its pinned design.`);
+      this.minio = new Minio(this, 'minio', { ...release('minio'), consoleNodePort: props.minioConsoleNodePort });
+      this.storage = this.minio;
+    } else {
+      if (props.minioConsoleNodePort !== undefined) throw new Error('minioConsoleNodePort: reference profile only; the current profile stores in SeaweedFS.');
+      this.seaweedfs = new SeaweedFs(this, 'seaweedfs', release('seaweedfs'));
+      this.storage = this.seaweedfs;
+    }
+    this.loki = new Loki(this, 'loki', { ...release('loki'), storage: this.storage, ...props.loki });
+    if (profile === 'reference') {
+      this.promtail = new Promtail(this, 'promtail', { ...release('promtail'), loki: this.loki });
+      this.logCollector = this.promtail;
+    } else {
+      this.alloy = new Alloy(this, 'alloy', { ...release('alloy'), loki: this.loki });
+      this.logCollector = this.alloy;
+    }
+    this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), storage: this.storage, retention: props.tempoRetention });
 
     const appName = props.modelService?.appName ?? 'model-service';
     this.modelService = new ModelService(this, 'model-service', {
@@ -124,7 +185,7 @@ export class ObservabilityStack extends Chart {
     this.grafana.addDashboard(this.modelService.appName, this.modelService.dashboard());
     validateDistinctNodePorts({
       grafanaNodePort: this.grafana.nodePort,
-      minioConsoleNodePort: this.minio.consoleNodePort,
+      ...(this.minio ? { minioConsoleNodePort: this.minio.consoleNodePort } : {}),
       'modelService.nodePort': this.modelService.nodePort,
     });
   }

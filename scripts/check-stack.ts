@@ -3,8 +3,9 @@
  * stack. Usage: verify/check-stack-args.ts, or `npm run check:stack -- --help`.
  *
  *   npm run check:stack -- --service http://<node>:30010 --prometheus URL --loki URL --tempo URL
- *   npm run check:stack -- --context my-cluster        # kubectl port-forward to the Services in dist/
+ *   npm run check:stack -- --context my-cluster        # kubectl port-forward to the Services in dist/<profile>/
  */
+import { profileDir } from '../lib/profiles';
 import { runCli } from '../model-service/src/cli/run-cli';
 import { CHECK_STACK_USAGE, openPortForwards, parseCheckStackArgs } from '../verify/check-stack-args';
 import { StackEndpoints, formatCheckTable, inNamespace, readSynthesized, runStackChecks } from '../verify/stack-checks';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${CHECK_STACK_USAGE}\n`);
     return;
   }
-  const stack = inNamespace(readSynthesized(), args.namespace);
+  const stack = inNamespace(readSynthesized(profileDir(args.profile)), args.namespace);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const forwards = args.kubernetes
     ? await openPortForwards(args, stack.services)

@@ -46,7 +46,7 @@ describe('one contract, every consumer following it', () => {
   });
 
   test('manifests, rules and dashboard follow, and the old names are gone', () => {
-    const result = synthToFiles();
+    const result = synthToFiles({ profile: 'reference' });
     const deployment = manifests(result).find((m) => m.kind === 'Deployment' && m.metadata.name === 'model-service') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     const pod = deployment.spec.template;
     const container = pod.spec.containers[0];

@@ -1,22 +1,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { PROFILES, profileDir } from '../lib/profiles';
 import { manifests, SynthResult, synthToFiles } from './helpers/synth';
 import { kubernetesSchemaProblems, SERVED_BY_KUBERNETES_1_27 } from './helpers/kubernetes-schema';
 
-const DIST = path.resolve(__dirname, '..', 'dist');
-
-/** Every Kubernetes object in the committed dist/ (what users `kubectl apply`). */
+/** Every Kubernetes object in the committed dist/<profile>/ folders (what users `kubectl apply`). */
 function committedManifests(): { where: string; object: unknown }[] {
-  return fs
-    .readdirSync(DIST)
-    .filter((file) => file.endsWith('.k8s.yaml'))
-    .flatMap((file) =>
-      parseAllDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((doc, i) => ({
-        where: `dist/${file}#${i}`,
-        object: doc.toJS(),
-      })),
-    );
+  return PROFILES.flatMap((profile) => {
+    const dir = profileDir(profile);
+    return fs
+      .readdirSync(dir)
+      .filter((file) => file.endsWith('.k8s.yaml'))
+      .flatMap((file) =>
+        parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((doc, i) => ({
+          where: `dist/${profile}/${file}#${i}`,
+          object: doc.toJS(),
+        })),
+      );
+  });
 }
 
 /** A minimal Pod around a container fragment. (The fragments our Helm values hand to the charts are
@@ -33,7 +35,7 @@ function podWith(container: Record<string, unknown>): Record<string, unknown> {
 describe('Kubernetes 1.27 schema validation', () => {
   let result: SynthResult;
   beforeAll(() => {
-    result = synthToFiles();
+    result = synthToFiles({ profile: 'reference' });
   });
 
   test('the served-kind list really is Kubernetes 1.27 (sanity check of the source)', () => {
@@ -49,9 +51,10 @@ describe('Kubernetes 1.27 schema validation', () => {
     expect(all.flatMap((m) => kubernetesSchemaProblems(m))).toEqual([]);
   });
 
-  test('every manifest committed in dist/ is valid', () => {
+  test('every manifest committed in dist/ is valid (every profile)', () => {
     const committed = committedManifests();
-    expect(committed.length).toBeGreaterThan(5);
+    expect(committed.length).toBeGreaterThan(10);
+    expect(new Set(committed.map((c) => c.where.split('/')[1]))).toEqual(new Set(PROFILES));
     expect(committed.flatMap(({ where, object }) => kubernetesSchemaProblems(object).map((p) => `${where}: ${p}`))).toEqual([]);
   });
 

@@ -30,7 +30,7 @@ function withoutForeignContent(file: string, content: string): string {
 describe('npm run synth output', () => {
   let result: SynthResult;
   beforeAll(() => {
-    result = synthToFiles();
+    result = synthToFiles({ profile: 'reference' });
   });
 
   test('writes the Kubernetes YAML, one values file per release and the install wrappers', () => {
@@ -55,7 +55,7 @@ describe('npm run synth output', () => {
   });
 
   test('is deterministic: a second synth writes byte-identical files', () => {
-    expect(synthToFiles().files).toEqual(result.files);
+    expect(synthToFiles({ profile: 'reference' }).files).toEqual(result.files);
   });
 
   test('the shell scripts parse (bash -n)', () => {
@@ -75,6 +75,56 @@ describe('npm run synth output', () => {
         expect({ file, found: match[0], ok: allowed.test(match[2]) }).toEqual({ file, found: match[0], ok: true });
       }
       // Default credentials of the charts and of the reference design must not leak in.
+      expect(content).not.toMatch(/supersecret|enterprise-logs|minio123|prom-operator/);
+    }
+  });
+});
+
+describe('npm run synth output, current profile', () => {
+  let result: SynthResult;
+  beforeAll(() => {
+    result = synthToFiles({ profile: 'current' });
+  });
+
+  test('writes the Kubernetes YAML, one values file per release and the install wrappers', () => {
+    expect(Object.keys(result.files)).toEqual([
+      'helm/create-secrets.sh',
+      'helm/helmfile.yaml',
+      'helm/install.sh',
+      'helm/values/alloy.yaml',
+      'helm/values/grafana.yaml',
+      'helm/values/loki.yaml',
+      'helm/values/prometheus.yaml',
+      'helm/values/seaweedfs.yaml',
+      'helm/values/tempo.yaml',
+      'observability.k8s.yaml',
+    ]);
+  });
+
+  test('every file matches its snapshot', () => {
+    for (const [file, content] of Object.entries(result.files)) {
+      expect(withoutForeignContent(file, content)).toMatchSnapshot(`current ${file}`);
+    }
+  });
+
+  test('is the default profile, and deterministic', () => {
+    expect(synthToFiles().files).toEqual(result.files);
+  });
+
+  test('the shell scripts parse (bash -n)', () => {
+    for (const file of Object.keys(result.files).filter((f) => f.endsWith('.sh'))) {
+      const check = spawnSync('bash', ['-n', `${result.outdir}/${file}`], { encoding: 'utf8' });
+      expect({ file, status: check.status, stderr: check.stderr }).toEqual({ file, status: 0, stderr: '' });
+    }
+  });
+
+  test('no literal credential anywhere in the output', () => {
+    const assignment = /(password|passwd|secret_key|secretAccessKey|access_key|accessKeyId|rootUser|rootPassword|secretKey|accessKey)\s*[:=]\s*(\S+)/gi;
+    const allowed = /^("?\$\{[A-Z][A-Z0-9_]*\}"?|"\$\(random_value\)"|""|null)$/;
+    for (const [file, content] of Object.entries(result.files)) {
+      for (const match of content.matchAll(assignment)) {
+        expect({ file, found: match[0], ok: allowed.test(match[2]) }).toEqual({ file, found: match[0], ok: true });
+      }
       expect(content).not.toMatch(/supersecret|enterprise-logs|minio123|prom-operator/);
     }
   });

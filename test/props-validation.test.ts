@@ -3,7 +3,7 @@ import { ObservabilityStack, ObservabilityStackProps } from '../lib/observabilit
 import { synthToFiles } from './helpers/synth';
 
 function build(props: ObservabilityStackProps): () => void {
-  return () => new ObservabilityStack(Testing.app(), 'observability', props);
+  return () => new ObservabilityStack(Testing.app(), 'observability', { profile: 'reference', ...props });
 }
 
 describe('invalid props fail synth with a clear message', () => {
@@ -82,13 +82,13 @@ describe('invalid props fail synth with a clear message', () => {
   });
 
   test('two releases with the same name', () => {
-    expect(() => synthToFiles({ releaseNames: { loki: 'store', tempo: 'store' } })).toThrow(
+    expect(() => synthToFiles({ profile: 'reference', releaseNames: { loki: 'store', tempo: 'store' } })).toThrow(
       'Two Helm releases are both named "technical-observability-for-ml/store"',
     );
   });
 
   test('valid non-default values are accepted', () => {
-    const result = synthToFiles({ namespace: 'obs', grafanaNodePort: 32000, chartVersions: { grafana: '6.50.9' } });
+    const result = synthToFiles({ profile: 'reference', namespace: 'obs', grafanaNodePort: 32000, chartVersions: { grafana: '6.50.9' } });
     expect(result.files['helm/helmfile.yaml']).toContain('version: 6.50.9');
   });
 });

@@ -1,5 +1,5 @@
 import { EVERY_2S_JOB_NAME } from '../lib/prometheus/scrape-configs';
-import { CHARTS } from '../lib/shared/versions';
+import { PROFILE_CHARTS } from '../lib/shared/versions';
 import { parse } from 'yaml';
 import { findManifest, SynthResult, synthToFiles, values } from './helpers/synth';
 
@@ -8,7 +8,7 @@ const NS = 'technical-observability-for-ml';
 describe('cross-references are derived from the constructs (default names)', () => {
   let result: SynthResult;
   beforeAll(() => {
-    result = synthToFiles();
+    result = synthToFiles({ profile: 'reference' });
   });
 
   test('Loki and Tempo store in MinIO: endpoint from MinIO\'s Service, credentials from its Secret', () => {
@@ -171,6 +171,7 @@ describe('cross-references are derived from the constructs (default names)', () 
 
 describe('renaming the namespace and every release in one place', () => {
   const renamed = {
+    profile: 'reference',
     namespace: 'obs-renamed',
     releaseNames: {
       minio: 's3store',
@@ -184,7 +185,7 @@ describe('renaming the namespace and every release in one place', () => {
   let before: SynthResult;
   let after: SynthResult;
   beforeAll(() => {
-    before = synthToFiles();
+    before = synthToFiles({ profile: 'reference' });
     after = synthToFiles(renamed);
   });
 
@@ -194,9 +195,9 @@ describe('renaming the namespace and every release in one place', () => {
     // (Loki's `loki-read` / `loki-gateway` are left out: loki-simple-scalable 1.8.11 names them
     // after the chart, not the release, so they rightly stay; see lib/loki/loki.ts.)
     const derivedNames = [
-      old.minio.serviceName,
-      old.minio.credentialsSecretName,
-      old.minio.consoleService.name,
+      old.minio!.serviceName,
+      old.minio!.credentialsSecretName,
+      old.minio!.consoleService.name,
       ...Object.values(old.loki.buckets),
       old.tempo.serviceName,
       old.tempo.bucket,
@@ -222,7 +223,7 @@ describe('renaming the namespace and every release in one place', () => {
       ...Object.keys(renamed.releaseNames).map((release) => new RegExp(`install ${release}\\s`)),
     ];
     // Chart references (`bitnami/minio`, `grafana/tempo`) name charts, not our resources.
-    const chartRefs = Object.values(CHARTS).map((c) => `${c.repository.name}/${c.chart}`);
+    const chartRefs = Object.values(PROFILE_CHARTS.reference).map((c) => `${c.repository.name}/${c.chart}`);
     for (const [file, original] of Object.entries(after.files)) {
       const content = chartRefs.reduce((text, ref) => text.split(ref).join('<chart>'), original);
       for (const pattern of stale) {
@@ -240,8 +241,8 @@ describe('renaming the namespace and every release in one place', () => {
     // console's selector) resolves to what the real charts render under the new names is checked
     // in test/render/addresses.test.ts; here, that the new names are the ones handed around.
     const { stack } = after;
-    expect(values(after, 'logstore').loki.storage.s3.endpoint).toBe(stack.minio.s3Endpoint);
-    expect(stack.minio.s3Endpoint).toMatch(/^s3store[-a-z]*\.obs-renamed\.svc:\d+$/);
+    expect(values(after, 'logstore').loki.storage.s3.endpoint).toBe(stack.minio!.s3Endpoint);
+    expect(stack.minio!.s3Endpoint).toMatch(/^s3store[-a-z]*\.obs-renamed\.svc:\d+$/);
     expect(values(after, 'shipper').config.clients[0].url).toBe(stack.loki.pushUrl);
     const ds = values(after, 'dash').datasources['datasources.yaml'].datasources.map((d: { url: string }) => d.url);
     expect(ds).toEqual([stack.prometheus.serverUrl, stack.loki.queryUrl, stack.tempo.queryUrl]);
@@ -250,7 +251,7 @@ describe('renaming the namespace and every release in one place', () => {
     expect(values(after, 'tracestore').tempo.metricsGenerator.remoteWriteUrl).toBe(
       'http://metricstore-prometheus-server.obs-renamed.svc/api/v1/write',
     );
-    const console = findManifest(after, 'Service', stack.minio.consoleService.name) as unknown as { metadata: { namespace: string } };
+    const console = findManifest(after, 'Service', stack.minio!.consoleService.name) as unknown as { metadata: { namespace: string } };
     expect(console.metadata.namespace).toBe('obs-renamed');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { UsageError, numberFlag, parseFlags } from '../model-service/src/cli/flags';
+import { DEFAULT_PROFILE, StackProfile, validateProfile } from '../lib/profiles';
 import type { ServiceRef, StackEndpoints } from './stack-checks';
 
 export const CHECK_STACK_USAGE = `Usage: npm run check:stack -- [options]
@@ -20,11 +21,12 @@ Endpoints, as URLs:
   --loki URL          Loki's query API (the Grafana datasource's: loki-read)
   --tempo URL         Tempo's query API
 
-or through kubectl port-forward to the Services named in dist/ (any URL given is used as is):
+or through kubectl port-forward to the Services named in dist/<profile>/ (any URL given is used as is):
   --context CTX       kubectl context of the cluster
   --kubectl PATH      kubectl binary (default: kubectl)
 
-  --namespace NS      namespace of the stack (default: the one in dist/)
+  --profile NAME      which synthesized stack was deployed: current (default) or reference
+  --namespace NS      namespace of the stack (default: the one in dist/<profile>/)
 
   --timeout SECONDS   how long each signal may take to appear (default 120)
   -h, --help          this text`;
@@ -36,7 +38,9 @@ export interface CheckStackArgs {
   readonly help: boolean;
   /** Endpoints given as URLs. */
   readonly urls: Partial<Record<EndpointName, string>>;
-  /** Namespace of the stack: the `namespace` label the queries select and where port-forward looks. @default - the one in dist/ */
+  /** The synthesized profile that was deployed (its dist/<profile>/ names the Services and settings). */
+  readonly profile: StackProfile;
+  /** Namespace of the stack: the `namespace` label the queries select and where port-forward looks. @default - the one in dist/<profile>/ */
   readonly namespace?: string;
   /** Set when some endpoint is reached through kubectl port-forward. */
   readonly kubernetes?: { readonly context: string; readonly kubectl: string };
@@ -62,12 +66,19 @@ export function parseCheckStackArgs(argv: string[]): CheckStackArgs {
     tempo: { type: 'string' },
     context: { type: 'string' },
     namespace: { type: 'string' },
+    profile: { type: 'string' },
     kubectl: { type: 'string' },
     timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   const timeoutMs = 1000 * (numberFlag('timeout', values.timeout, { min: 0, exclusiveMin: true }) ?? 120);
-  if (values.help) return { help: true, urls: {}, timeoutMs };
+  let profile: StackProfile = DEFAULT_PROFILE;
+  try {
+    if (values.profile !== undefined) profile = validateProfile('--profile', values.profile);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { help: true, urls: {}, profile, timeoutMs };
   if (values.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(values.namespace)) {
     throw new UsageError(`--namespace "${values.namespace}" is not a Kubernetes namespace name`);
   }
@@ -77,10 +88,10 @@ export function parseCheckStackArgs(argv: string[]): CheckStackArgs {
   if (values.context === undefined) {
     if (values.kubectl !== undefined) throw new UsageError('--kubectl needs --context');
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')} (or give --context to port-forward to the stack's Services)`);
-    return { help: false, urls, namespace: values.namespace, timeoutMs };
+    return { help: false, urls, profile, namespace: values.namespace, timeoutMs };
   }
   if (values.context.trim() === '') throw new UsageError('--context must name a kubectl context');
-  return { help: false, urls, namespace: values.namespace, kubernetes: { context: values.context, kubectl: values.kubectl ?? 'kubectl' }, timeoutMs };
+  return { help: false, urls, profile, namespace: values.namespace, kubernetes: { context: values.context, kubectl: values.kubectl ?? 'kubectl' }, timeoutMs };
 }
 
 /** The `kubectl port-forward` command for one Service, on a port the kernel picks, loopback only. */

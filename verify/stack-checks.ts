@@ -29,7 +29,6 @@ import { parse, parseAllDocuments } from 'yaml';
 import { formatTable } from '../model-service/src/cli/table';
 import { INFERENCE_STAGES, METRICS, ROUTES } from 'model-service/contract';
 import { VariableValues, prometheusQueries, substitute } from './dashboard-queries';
-import { REPO_ROOT } from './inputs';
 
 export interface StackEndpoints {
   readonly service: string;
@@ -71,8 +70,8 @@ export function serviceRefOf(url: string): ServiceRef {
   return { name: match[1], namespace: match[2], port: Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)) };
 }
 
-/** Reads dist/ (see the file comment). */
-export function readSynthesized(distDir = path.join(REPO_ROOT, 'dist')): SynthesizedStack {
+/** Reads one profile's synth output, `dist/<profile>/` (see the file comment). */
+export function readSynthesized(distDir: string): SynthesizedStack {
   const manifestsFile = path.join(distDir, 'observability.k8s.yaml');
   const objects = parseAllDocuments(readFileSync(manifestsFile, 'utf8')).map((d) => d.toJS()).filter(Boolean) as {
     kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data?: Record<string, string>;
@@ -203,16 +202,43 @@ function spansOf(batch: TempoBatch): TempoSpan[] {
   return [...(batch.scopeSpans ?? []), ...(batch.instrumentationLibrarySpans ?? [])].flatMap((s) => s.spans ?? []);
 }
 
+/** The Tempo datasource's traces-to-logs settings in either shape Grafana reads. */
+export interface TracesToLogsSettings {
+  /** Grafana 9.x (`tracesToLogs`). */
+  readonly mappedTags?: readonly { key: string; value?: string }[];
+  readonly filterByTraceID?: boolean;
+  /** Grafana 10+ (`tracesToLogsV2`). */
+  readonly tags?: readonly { key: string; value?: string }[];
+  readonly customQuery?: boolean;
+  readonly query?: string;
+}
+
 /**
- * The Loki query Grafana 9.3 builds for "Logs for this span" from the Tempo datasource's
- * `tracesToLogs` (mapped tags looked up in the span's resource attributes, then
- * `|="<trace id>"` when filterByTraceID is on).
+ * The Loki query Grafana builds for "Logs for this span" from the Tempo datasource's settings:
+ * the mapped tags looked up in the span's resource attributes, then, in Grafana 9.3's
+ * `tracesToLogs`, `|="<trace id>"` when filterByTraceID is on, or in Grafana 10+'s
+ * `tracesToLogsV2` with a custom query, that query with `${__tags}` and `${__span.traceId}`
+ * filled in (`$$` in provisioned settings is an escaped `$`).
  */
-export function tracesToLogsQuery(settings: { mappedTags?: { key: string; value?: string }[]; filterByTraceID?: boolean }, attributes: Readonly<Record<string, string>>, traceId: string): string {
-  const matchers = (settings.mappedTags ?? [])
+export function tracesToLogsQuery(settings: TracesToLogsSettings, attributes: Readonly<Record<string, string>>, traceId: string): string {
+  const matchers = (settings.tags ?? settings.mappedTags ?? [])
     .filter((t) => attributes[t.key] !== undefined)
-    .map((t) => `${t.value || t.key}="${attributes[t.key]}"`);
-  return `{${matchers.join(', ')}}${settings.filterByTraceID ? ` |="${traceId}"` : ''}`;
+    .map((t) => `${t.value || t.key}="${attributes[t.key]}"`)
+    .join(', ');
+  if (settings.customQuery && settings.query) {
+    return settings.query.replace(/\$\$/g, '$').replace(/\$\{__tags\}/g, matchers).replace(/\$\{__span\.traceId\}/g, traceId);
+  }
+  return `{${matchers}}${settings.filterByTraceID ? ` |="${traceId}"` : ''}`;
+}
+
+/**
+ * The trace id Grafana's Loki derived field finds for a log line: the regex's first group over the
+ * line (`matcherType` regex, the default), or the value of the named label (`matcherType: label`;
+ * Loki 3 returns a line's structured metadata, such as `trace_id`, among its stream's labels).
+ */
+export function derivedTraceId(field: { matcherRegex: string; matcherType?: string }, line: string, labels: Readonly<Record<string, string>>): string | undefined {
+  if (field.matcherType === 'label') return labels[field.matcherRegex];
+  return new RegExp(field.matcherRegex).exec(line)?.[1];
 }
 
 /** Grafana 9.3's `nativeSearch` request for a Tempo query with a service name: a logfmt `tags` filter. */
@@ -276,12 +302,12 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
   const prometheusDs = stack.datasources.prometheus.jsonData;
   const exemplarLabel: string = prometheusDs.exemplarTraceIdDestinations?.[0]?.name ?? 'trace_id';
   const lokiDs = stack.datasources.loki.jsonData;
-  const derivedField = (lokiDs.derivedFields ?? [])[0] as { name: string; matcherRegex: string } | undefined;
+  const derivedField = (lokiDs.derivedFields ?? [])[0] as { name: string; matcherRegex: string; matcherType?: string } | undefined;
   const tempoDs = stack.datasources.tempo.jsonData;
   const variableValues = { namespace, pod: '.*', interval: '1m' };
   const logsPanel = panelTargets(stack.dashboard, 'loki')[0];
   const tracesPanel = panelTargets(stack.dashboard, 'tempo')[0];
-  const requestLine: { line?: string } = {};
+  const requestLine: { line?: string; labels?: Record<string, string> } = {};
   const traceAttributes: { value?: Record<string, string>; startMs?: number; endMs?: number } = {};
 
   const poll = async (signal: string, check: string, query: string, probe: () => Promise<{ ok: boolean; result: string }>): Promise<CheckRow> => {
@@ -359,6 +385,7 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
         const found = s.values.find(([, line]) => line.includes(traceId));
         if (found) {
           requestLine.line = found[1];
+          requestLine.labels = s.stream;
           const labels = ['app', 'namespace', 'pod', 'container'].map((l) => `${l}=${s.stream[l] ?? '(missing)'}`).join(' ');
           return { ok: ['app', 'namespace', 'pod', 'container'].every((l) => s.stream[l]), result: `line found; stream ${labels}` };
         }
@@ -390,20 +417,19 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
   const settled = await Promise.all([...metricsChecks, traceById, traceSearch, ...logsChecks, dashboardPromql()]);
   rows.push(...settled);
 
-  // Derived field: Grafana runs the regex over the line the Logs panel shows.
-  const regex = derivedField?.matcherRegex;
-  const extracted = requestLine.line && regex ? new RegExp(regex).exec(requestLine.line)?.[1] : undefined;
+  // Derived field: what Grafana finds for the line the Logs panel shows.
+  const extracted = requestLine.line !== undefined && derivedField ? derivedTraceId(derivedField, requestLine.line, requestLine.labels ?? {}) : undefined;
   rows.push({
     signal: 'logs',
     check: `derived field "${derivedField?.name}" → trace id`,
-    query: regex ?? '(no derived field)',
+    query: derivedField ? `${derivedField.matcherType === 'label' ? 'label ' : ''}${derivedField.matcherRegex}` : '(no derived field)',
     ok: extracted === traceId,
     result: extracted === undefined ? 'no match' : extracted === traceId ? `extracts ${traceId}` : `extracts ${extracted}, not ${traceId}`,
     ms: undefined,
   });
 
   // Traces to logs: the query Grafana builds from the trace's attributes, over the span ±shift.
-  const tracesToLogs = tempoDs.tracesToLogs ?? {};
+  const tracesToLogs: TracesToLogsSettings = tempoDs.tracesToLogsV2 ?? tempoDs.tracesToLogs ?? {};
   if (traceAttributes.value) {
     const query = tracesToLogsQuery(tracesToLogs, traceAttributes.value, traceId);
     rows.push(await poll('logs', 'traces to logs ("Logs for this span")', query, async () => {

@@ -8,9 +8,13 @@
  *   Tempo span --> Prometheus request rate / latency of the same service (traces to metrics)
  *
  * The entries go into the grafana chart's `datasources: { 'datasources.yaml': { apiVersion: 1, datasources } }`.
- * The chart pins Grafana 9.3 (grafana-6.50.8 has appVersion 9.3.x), so the jsonData keys below are the ones
- * that release reads; keys only newer releases read (tracesToLogsV2) are added alongside and are ignored by 9.3.
+ * Each profile gets the jsonData keys its Grafana reads:
+ *  - reference (grafana-6.50.8, Grafana 9.3): `tracesToLogs` (v1), with `tracesToLogsV2` alongside (ignored by 9.3);
+ *    Loki lines link to Tempo through a regex on the line;
+ *  - current (grafana-12.x, Grafana 13): `tracesToLogsV2` with a query on Loki's structured metadata, and a
+ *    derived field that matches the `trace_id` structured metadata (matcherType `label`), not the line.
  */
+import type { StackProfile } from '../profiles';
 import {
   LOKI_TRACE_ID_REGEX,
   METRICS,
@@ -44,11 +48,21 @@ export interface GrafanaDatasource {
  */
 const VALUE_RAW = '$${__value.raw}';
 
-/** Loki labels promtail 6.9.0 attaches to every pod log line (its default kubernetes-pods job). */
+/** Loki labels promtail 6.9.0 attaches to every pod log line (its default kubernetes-pods job), and Alloy (lib/alloy/config.ts) alike. */
 const LOKI_POD_LABELS = { namespace: 'namespace', pod: 'pod', app: 'app' } as const;
 
 /** OpenTelemetry resource attribute naming the service (OTEL_SERVICE_NAME = the app name). */
 const SERVICE_NAME_ATTRIBUTE = 'service.name';
+
+/** Span attributes -> Loki labels for traces -> logs. */
+const LOGS_TAGS = [
+  { key: SERVICE_NAME_ATTRIBUTE, value: LOKI_POD_LABELS.app },
+  // Spans carry the namespace and pod as resource attributes `k8s.namespace.name` / `k8s.pod.name` when the
+  // Deployment sets them (downward API into OTEL_RESOURCE_ATTRIBUTES); Loki calls them `namespace` / `pod`.
+  // Grafana leaves out a mapped tag the span does not have.
+  { key: 'k8s.namespace.name', value: LOKI_POD_LABELS.namespace },
+  { key: 'k8s.pod.name', value: LOKI_POD_LABELS.pod },
+];
 
 function checkUrl(field: keyof DatasourceEndpoints, value: string): string {
   let parsed: URL;
@@ -85,6 +99,33 @@ function prometheus(url: string): GrafanaDatasource {
   };
 }
 
+/** Grafana 13: the `trace_id` structured metadata the log collector attaches (lib/alloy) links to the trace. */
+function lokiCurrent(url: string): GrafanaDatasource {
+  return {
+    name: 'Loki',
+    type: 'loki',
+    uid: DATASOURCE_UIDS.loki,
+    access: 'proxy',
+    url,
+    isDefault: false,
+    editable: false,
+    jsonData: {
+      maxLines: 1000,
+      derivedFields: [
+        {
+          name: TRACE_ID_LABEL,
+          // `label` matches a label or structured metadata field by name (Grafana 10.4+).
+          matcherType: 'label',
+          matcherRegex: TRACE_ID_LABEL,
+          datasourceUid: DATASOURCE_UIDS.tempo,
+          url: VALUE_RAW,
+          urlDisplayLabel: 'Trace',
+        },
+      ],
+    },
+  };
+}
+
 function loki(url: string): GrafanaDatasource {
   return {
     name: 'Loki',
@@ -109,20 +150,66 @@ function loki(url: string): GrafanaDatasource {
   };
 }
 
+/** Tempo -> Prometheus queries for a span's service (both profiles). */
+function tracesToMetrics() {
+  const httpRequests = METRICS.httpRequestsTotal.name;
+  const httpDurationBucket = `${METRICS.httpRequestDurationSeconds.name}_bucket`;
+  return {
+    datasourceUid: DATASOURCE_UIDS.prometheus,
+    // Grafana maps a span's `service.name` to the Prometheus label named here; our series carry the
+    // service name as `app` (scrape relabelling) so the queries below select `$__tags`.
+    tags: [{ key: SERVICE_NAME_ATTRIBUTE, value: 'app' }],
+    spanStartTimeShift: '-5m',
+    spanEndTimeShift: '5m',
+    queries: [
+      { name: 'Request rate', query: `sum(rate(${httpRequests}{$$__tags}[1m]))` },
+      {
+        name: 'Request latency p99',
+        query: `histogram_quantile(0.99, sum by (le) (rate(${httpDurationBucket}{$$__tags}[1m])))`,
+      },
+    ],
+  };
+}
+
+/** Grafana 13: traces -> logs by structured metadata, traces -> metrics, service graph from Prometheus. */
+function tempoCurrent(url: string): GrafanaDatasource {
+  return {
+    name: 'Tempo',
+    type: 'tempo',
+    uid: DATASOURCE_UIDS.tempo,
+    access: 'proxy',
+    url,
+    isDefault: false,
+    editable: false,
+    jsonData: {
+      tracesToLogsV2: {
+        datasourceUid: DATASOURCE_UIDS.loki,
+        tags: LOGS_TAGS,
+        spanStartTimeShift: '-1m',
+        spanEndTimeShift: '1m',
+        // The span's pod/service streams, filtered on the trace id kept as structured metadata (no line scan).
+        customQuery: true,
+        query: `{$\${__tags}} | ${TRACE_ID_LABEL}="$\${__span.traceId}"`,
+      },
+      tracesToMetrics: tracesToMetrics(),
+      // The service graph and span metrics Tempo's metrics-generator writes into Prometheus.
+      serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+      nodeGraph: { enabled: true },
+      search: { hide: false },
+      traceQuery: { timeShiftEnabled: true, spanStartTimeShift: '-30m', spanEndTimeShift: '30m' },
+      // Streamed over Tempo's HTTP port (Tempo.currentValues sets stream_over_http_enabled).
+      streamingEnabled: { search: true, metrics: true },
+    },
+  };
+}
+
 function tempo(url: string): GrafanaDatasource {
   const httpRequests = METRICS.httpRequestsTotal.name;
   const httpDurationBucket = `${METRICS.httpRequestDurationSeconds.name}_bucket`;
   // Grafana 9.3 maps a span's `service.name` to the Prometheus label named here; our series
   // carry the service name as `app` (scrape relabelling) so the queries below select `$__tags`.
   const metricsTags = [{ key: SERVICE_NAME_ATTRIBUTE, value: 'app' }];
-  const logsTags = [
-    { key: SERVICE_NAME_ATTRIBUTE, value: LOKI_POD_LABELS.app },
-    // Spans carry the namespace and pod as resource attributes `k8s.namespace.name` / `k8s.pod.name` when the
-    // Deployment sets them (downward API into OTEL_RESOURCE_ATTRIBUTES); Loki calls them `namespace` / `pod`.
-    // Grafana leaves out a mapped tag the span does not have.
-    { key: 'k8s.namespace.name', value: LOKI_POD_LABELS.namespace },
-    { key: 'k8s.pod.name', value: LOKI_POD_LABELS.pod },
-  ];
+  const logsTags = LOGS_TAGS;
   return {
     name: 'Tempo',
     type: 'tempo',
@@ -176,11 +263,13 @@ function tempo(url: string): GrafanaDatasource {
   };
 }
 
-/** The three correlated datasources, Prometheus first (the default). */
-export function grafanaDatasources(endpoints: DatasourceEndpoints): GrafanaDatasource[] {
+/** The three correlated datasources, Prometheus first (the default), in the shape the profile's Grafana reads. */
+export function grafanaDatasources(endpoints: DatasourceEndpoints, profile: StackProfile = 'reference'): GrafanaDatasource[] {
+  const lokiUrl = checkUrl('lokiUrl', endpoints.lokiUrl);
+  const tempoUrl = checkUrl('tempoUrl', endpoints.tempoUrl);
   return [
     prometheus(checkUrl('prometheusUrl', endpoints.prometheusUrl)),
-    loki(checkUrl('lokiUrl', endpoints.lokiUrl)),
-    tempo(checkUrl('tempoUrl', endpoints.tempoUrl)),
+    profile === 'reference' ? loki(lokiUrl) : lokiCurrent(lokiUrl),
+    profile === 'reference' ? tempo(tempoUrl) : tempoCurrent(tempoUrl),
   ];
 }

@@ -1,7 +1,8 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { GrafanaValues } from '../../imports/helm-values/grafana';
+import type { GrafanaValues as CurrentGrafanaValues } from '../../imports/helm-values/current/grafana';
+import type { GrafanaValues } from '../../imports/helm-values/reference/grafana';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { recommendedLabels } from '../shared/labels';
 import { chartFullname } from '../shared/naming';
@@ -31,7 +32,7 @@ const DASHBOARD_PATH = `/var/lib/grafana/dashboards/${DASHBOARD_PROVIDER}`;
  * provisioned: nothing to click. Dashboards are added with `addDashboard()` and shipped in one
  * ConfigMap (part of our Kubernetes YAML) that the chart's `dashboardsConfigMaps` mounts.
  */
-export class Grafana extends HelmRelease<GrafanaValues> {
+export class Grafana extends HelmRelease<GrafanaValues | CurrentGrafanaValues> {
   public readonly nodePort: number;
   public readonly adminSecretName: string;
   public readonly dashboardsConfigMap: k8s.KubeConfigMap;
@@ -75,11 +76,17 @@ export class Grafana extends HelmRelease<GrafanaValues> {
     this.dashboards.set(`${fileName}.json`, JSON.stringify(dashboard, null, 2));
   }
 
-  public renderValues(): GrafanaValues {
+  /** The same keys in both profiles' charts (grafana 6.50.8 and 12.x); each is type-checked against both. */
+  public renderValues(): GrafanaValues | CurrentGrafanaValues {
+    const values = this.values();
+    return this.profile === 'reference' ? (values satisfies GrafanaValues) : (values satisfies CurrentGrafanaValues);
+  }
+
+  private values() {
     return {
       service: { type: 'NodePort', nodePort: this.nodePort },
       admin: { existingSecret: this.adminSecretName, userKey: 'admin-user', passwordKey: 'admin-password' },
-      datasources: { 'datasources.yaml': { apiVersion: 1, datasources: grafanaDatasources(this.datasources) } },
+      datasources: { 'datasources.yaml': { apiVersion: 1, datasources: grafanaDatasources(this.datasources, this.profile) } },
       dashboardProviders: {
         'dashboardproviders.yaml': {
           apiVersion: 1,

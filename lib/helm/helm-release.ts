@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { CHARTS, ChartRef, Component } from '../shared/versions';
+import { DEFAULT_PROFILE, StackProfile } from '../profiles';
+import { chartPin, ChartRef, Component } from '../shared/versions';
 import { validateChartVersion, validateNamespace, validateReleaseName } from '../shared/validation';
 
 /**
@@ -30,7 +31,9 @@ export interface HelmReleaseProps {
   readonly namespace: string;
   /** Helm release name; charts derive their resource names from it. @default - the component's name (e.g. 'loki') */
   readonly releaseName?: string;
-  /** Repository, chart and pinned version. @default - the component's pin in lib/shared/versions.ts */
+  /** Which set of pinned charts (and chart values) the release uses. @default 'current' */
+  readonly profile?: StackProfile;
+  /** Repository, chart and pinned version. @default - the component's pin for the profile in lib/shared/versions.ts */
   readonly chart?: ChartRef;
 }
 
@@ -47,6 +50,7 @@ export abstract class HelmRelease<V extends object = object> extends Construct {
   public readonly releaseName: string;
   public readonly namespace: string;
   public readonly chart: ChartRef;
+  public readonly profile: StackProfile;
   public readonly overridesName: string;
   private readonly dependencies: HelmRelease[] = [];
   private readonly secrets: GeneratedSecret[] = [];
@@ -54,16 +58,20 @@ export abstract class HelmRelease<V extends object = object> extends Construct {
 
   /**
    * @param component which of the stack's components this is: the default release name and chart
-   *   pin, and the name of its override file in `charts-values/` (the component, not the release
-   *   name, so renaming a release keeps its overrides)
+   *   pin, and the name of its override file in `charts-values/` (`<component>.yaml` for the reference
+   *   profile, `<profile>/<component>.yaml` otherwise: the component, not the release name, so renaming
+   *   a release keeps its overrides)
    */
   protected constructor(scope: Construct, id: string, component: Component, props: HelmReleaseProps) {
     super(scope, id);
     this.releaseName = validateReleaseName(`${id}.releaseName`, props.releaseName ?? component);
     this.namespace = validateNamespace(`${id}.namespace`, props.namespace);
-    this.chart = props.chart ?? CHARTS[component];
+    this.profile = props.profile ?? DEFAULT_PROFILE;
+    this.chart = props.chart ?? chartPin(this.profile, component);
     validateChartVersion(`${id}.chart.version (${this.chart.chart})`, this.chart.version);
-    this.overridesName = component;
+    // The reference profile's override files stay where they always were (charts-values/<component>.yaml);
+    // another profile's are in charts-values/<profile>/, since its charts take other keys.
+    this.overridesName = this.profile === 'reference' ? component : `${this.profile}/${component}`;
   }
 
   /** The typed values our constructs generate (before the user's charts-values/ overrides). */

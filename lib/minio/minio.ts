@@ -1,9 +1,10 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { MinioValues } from '../../imports/helm-values/minio';
+import type { MinioValues } from '../../imports/helm-values/reference/minio';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { chartFullname, serviceHost } from '../shared/naming';
+import { ObjectStore, SecretEnvVar, validateBucketName } from '../shared/object-store';
 import { validateNodePort, validateResourceName } from '../shared/validation';
 
 export interface MinioProps extends HelmReleaseProps {
@@ -43,7 +44,7 @@ export const S3_ACCESS_KEY_ENV = 'MINIO_ROOT_USER';
 export const S3_SECRET_KEY_ENV = 'MINIO_ROOT_PASSWORD';
 
 /** bitnami/minio: S3 object storage for Loki chunks and Tempo traces, buckets created by the chart. */
-export class Minio extends HelmRelease<MinioValues> {
+export class Minio extends HelmRelease<MinioValues> implements ObjectStore {
   public readonly credentialsSecretName: string;
   public readonly consoleNodePort: number;
   /** The chart's API port (`service.ports.api` default). */
@@ -52,6 +53,7 @@ export class Minio extends HelmRelease<MinioValues> {
   public readonly consolePort = 9001;
   /** Our NodePort Service for the console (see the constructor). */
   public readonly consoleService: k8s.KubeService;
+  public readonly credentialsEnvNames = { accessKey: S3_ACCESS_KEY_ENV, secretKey: S3_SECRET_KEY_ENV } as const;
   private readonly buckets: string[] = [];
 
   constructor(scope: Construct, id: string, props: MinioProps) {
@@ -108,7 +110,7 @@ export class Minio extends HelmRelease<MinioValues> {
   }
 
   /** Env vars exposing the root credentials from the Secret, for the S3 clients' pods. */
-  public credentialsEnv(): { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] {
+  public credentialsEnv(): SecretEnvVar[] {
     return [
       { name: S3_ACCESS_KEY_ENV, valueFrom: { secretKeyRef: { name: this.credentialsSecretName, key: 'root-user' } } },
       { name: S3_SECRET_KEY_ENV, valueFrom: { secretKeyRef: { name: this.credentialsSecretName, key: 'root-password' } } },
@@ -117,9 +119,7 @@ export class Minio extends HelmRelease<MinioValues> {
 
   /** Declares a bucket the chart's provisioning job creates; returns its name. */
   public addBucket(name: string): string {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
-      throw new Error(`MinIO bucket "${name}": use 3-63 lower-case letters, digits, '.' or '-' (S3 bucket naming rules).`);
-    }
+    validateBucketName('MinIO', name);
     if (!this.buckets.includes(name)) this.buckets.push(name);
     return name;
   }

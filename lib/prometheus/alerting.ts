@@ -11,7 +11,8 @@
  * key), the Secret is mounted read-only into the Alertmanager container, and the config points at
  * the file. The install scripts check that the Secret exists; they never create it.
  */
-import type { PrometheusValues } from '../../imports/helm-values/prometheus';
+import type { PrometheusValues as CurrentPrometheusValues } from '../../imports/helm-values/current/prometheus';
+import type { PrometheusValues } from '../../imports/helm-values/reference/prometheus';
 import { validateSecretKey, validateSecretName } from '../shared/validation';
 import { ALERT_SEVERITIES, AlertSeverity } from '../model-service/rules';
 
@@ -199,7 +200,11 @@ function webhookUrl(prop: string, value: string): string {
   return value;
 }
 
-type AlertmanagerValues = NonNullable<PrometheusValues['alertmanager']>;
+/**
+ * The alertmanager subchart values we set, valid for both profiles' subcharts (0.24.1 with
+ * Alertmanager v0.25.0, 1.42.0 with v0.34.0): the receivers keep to what v0.25.0 reads.
+ */
+type AlertmanagerValues = NonNullable<PrometheusValues['alertmanager']> & NonNullable<CurrentPrometheusValues['alertmanager']>;
 type AlertmanagerConfig = NonNullable<AlertmanagerValues['config']>;
 
 function secretFile(ref: SecretKeyRef): string {
@@ -283,7 +288,7 @@ function notifiesSomeone(config: AlertmanagerConfig | undefined): boolean {
  * receiver configured there counts) and the receivers the props route to.
  */
 export function alertingWarnings(
-  values: PrometheusValues,
+  values: PrometheusValues | CurrentPrometheusValues,
   receivers: readonly ResolvedReceiver[],
   alerts: readonly { readonly alert: string; readonly severity: AlertSeverity }[],
 ): string[] {

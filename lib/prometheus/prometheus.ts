@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { PrometheusValues } from '../../imports/helm-values/prometheus';
+import type { PrometheusValues as CurrentPrometheusValues } from '../../imports/helm-values/current/prometheus';
+import type { PrometheusValues } from '../../imports/helm-values/reference/prometheus';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { chartFullname, serviceUrl } from '../shared/naming';
 import { AlertingOptions, alertingWarnings, alertmanagerValues, receiverSecrets, resolveAlerting, ResolvedReceiver } from './alerting';
@@ -31,7 +32,7 @@ export const REMOTE_WRITE_PATH = '/api/v1/write';
  * project's subject). Alertmanager (a chart default) routes alerts to the receivers in
  * `alerting`; kube-state-metrics stays on for pod restart/OOM signals.
  */
-export class Prometheus extends HelmRelease<PrometheusValues> {
+export class Prometheus extends HelmRelease<PrometheusValues | CurrentPrometheusValues> {
   private readonly receivers: readonly ResolvedReceiver[];
   private readonly alertingGroups: RuleGroup<AlertingRule>[] = [];
   private readonly recordingGroups: RuleGroup<RecordingRule>[] = [];
@@ -76,7 +77,17 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
     }
   }
 
-  public renderValues(): PrometheusValues {
+  /**
+   * The same keys in both profiles' charts (prometheus 19.6.1 with Prometheus 2.41, 29.x with
+   * Prometheus 3.14, where exemplar storage is still a feature flag and the remote-write receiver
+   * still a flag); each is type-checked against its chart.
+   */
+  public renderValues(): PrometheusValues | CurrentPrometheusValues {
+    const values = this.values();
+    return this.profile === 'reference' ? (values satisfies PrometheusValues) : (values satisfies CurrentPrometheusValues);
+  }
+
+  private values() {
     return {
       server: {
         // Helm replaces lists wholesale, so the chart's default flag is restated here. The remote-write
@@ -96,7 +107,7 @@ export class Prometheus extends HelmRelease<PrometheusValues> {
     };
   }
 
-  public warnings(values: PrometheusValues): string[] {
+  public warnings(values: PrometheusValues | CurrentPrometheusValues): string[] {
     const alerts = this.alertingGroups.flatMap((g) => g.rules.map((r) => ({ alert: r.alert, severity: r.labels.severity })));
     return alertingWarnings(values, this.receivers, alerts);
   }

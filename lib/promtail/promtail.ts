@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { PromtailValues } from '../../imports/helm-values/promtail';
+import type { PromtailValues } from '../../imports/helm-values/reference/promtail';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
 import { Loki } from '../loki/loki';
 

@@ -1,12 +1,15 @@
 import { Construct } from 'constructs';
-import type { TempoValues } from '../../imports/helm-values/tempo';
+import type { TempoValues as CurrentTempoValues } from '../../imports/helm-values/current/tempo';
+import type { TempoValues } from '../../imports/helm-values/reference/tempo';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
-import { Minio, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../minio/minio';
 import { chartFullname, serviceUrl } from '../shared/naming';
+import { ObjectStore } from '../shared/object-store';
 
 export interface TempoProps extends HelmReleaseProps {
   /** Object storage for trace blocks. */
-  readonly minio: Minio;
+  readonly storage: ObjectStore;
+  /** How long trace blocks are kept (the compactor's block_retention), in hours; current profile only. @default '168h' (7 days) */
+  readonly retention?: string;
 }
 
 // The chart's Service (`tempo.fullname`) exposes both OTLP receivers, so the model service and
@@ -18,8 +21,11 @@ export interface TempoProps extends HelmReleaseProps {
 // (grafana/helm-charts#3745), long after 1.0.0.
 export const OTLP_GRPC_PORT = 4317;
 export const OTLP_HTTP_PORT = 4318;
-/** Tempo's HTTP API port (`tempo.server.http_listen_port` default), where Grafana queries traces. */
-const TEMPO_HTTP_PORT = 3100;
+/** Tempo's HTTP API port (`tempo.server.http_listen_port` default), where Grafana queries traces: 3100 in tempo 1.0.0, 3200 in 2.x. */
+const TEMPO_HTTP_PORT = { reference: 3100, current: 3200 } as const;
+
+/** The metrics-generator's processors: Grafana's service graph and the span RED metrics. */
+const METRICS_GENERATOR_PROCESSORS = ['service-graphs', 'span-metrics'];
 
 /** A Prometheus remote-write endpoint (`Prometheus.remoteWriteUrl`). */
 export interface RemoteWriteTarget {
@@ -27,19 +33,28 @@ export interface RemoteWriteTarget {
 }
 
 /**
- * grafana/tempo (single binary): trace store in MinIO, OTLP receivers on gRPC 4317 and HTTP 4318,
- * and, once `remoteWriteMetricsTo()` names a target, the metrics-generator.
+ * tempo (single binary; grafana/tempo 1.0.0 with Tempo 2.0 in the reference profile,
+ * grafana-community/tempo 2.x with Tempo 2.10 in the current one): trace store in the object store,
+ * OTLP receivers on gRPC 4317 and HTTP 4318, and, once `remoteWriteMetricsTo()` names a target, the
+ * metrics-generator.
  */
-export class Tempo extends HelmRelease<TempoValues> {
+export class Tempo extends HelmRelease<TempoValues | CurrentTempoValues> {
   public readonly bucket: string;
-  private readonly minio: Minio;
+  public readonly retention?: string;
+  private readonly storage: ObjectStore;
   private metricsTarget?: RemoteWriteTarget;
 
   constructor(scope: Construct, id: string, props: TempoProps) {
     super(scope, id, 'tempo', props);
-    this.minio = props.minio;
-    this.addDependency(props.minio);
-    this.bucket = props.minio.addBucket(`${this.releaseName}-traces`);
+    this.storage = props.storage;
+    this.addDependency(props.storage);
+    this.bucket = props.storage.addBucket(`${this.releaseName}-traces`);
+    if (this.profile === 'reference') {
+      if (props.retention !== undefined) throw new Error(`${id}: retention applies to the current profile's Tempo only; the reference profile keeps the chart's default.`);
+    } else {
+      this.retention = props.retention ?? '168h';
+      if (!/^[1-9][0-9]*h$/.test(this.retention)) throw new Error(`${id}.retention: "${this.retention}" is not a whole number of hours like "168h".`);
+    }
   }
 
   public get serviceName(): string {
@@ -53,7 +68,7 @@ export class Tempo extends HelmRelease<TempoValues> {
 
   /** Query endpoint for Grafana's Tempo datasource. */
   public get queryUrl(): string {
-    return serviceUrl(this.serviceName, this.namespace, TEMPO_HTTP_PORT);
+    return serviceUrl(this.serviceName, this.namespace, TEMPO_HTTP_PORT[this.profile]);
   }
 
   /**
@@ -66,7 +81,63 @@ export class Tempo extends HelmRelease<TempoValues> {
     this.metricsTarget = target;
   }
 
-  public renderValues(): TempoValues {
+  public renderValues(): TempoValues | CurrentTempoValues {
+    return this.profile === 'reference' ? this.referenceValues() : this.currentValues();
+  }
+
+  /** The S3 block both charts render verbatim into Tempo's storage.trace.s3. */
+  private s3Config() {
+    const { accessKey, secretKey } = this.storage.credentialsEnvNames;
+    return {
+      bucket: this.bucket,
+      endpoint: this.storage.s3Endpoint,
+      access_key: `\${${accessKey}}`,
+      secret_key: `\${${secretKey}}`,
+      insecure: true,
+      forcepathstyle: true,
+    };
+  }
+
+  private get otlpReceivers() {
+    // Explicit 0.0.0.0: newer Tempo releases bind OTLP to localhost otherwise.
+    return {
+      otlp: {
+        protocols: {
+          grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}` },
+          http: { endpoint: `0.0.0.0:${OTLP_HTTP_PORT}` },
+        },
+      },
+    };
+  }
+
+  private currentValues(): CurrentTempoValues {
+    return {
+      tempo: {
+        retention: this.retention,
+        // tempo 2.x's config template writes metrics_generator with this remote-write URL but, unlike 1.0.0,
+        // leaves the processors to the overrides; Tempo 2.10 names the same series as 2.0 (see referenceValues).
+        ...(this.metricsTarget === undefined
+          ? {}
+          : {
+              metricsGenerator: { enabled: true, remoteWriteUrl: checkRemoteWriteUrl(this.metricsTarget.remoteWriteUrl) },
+              overrides: { defaults: { metrics_generator: { processors: METRICS_GENERATOR_PROCESSORS } } },
+            }),
+        // No usage reports to grafana.com from inside the cluster.
+        reportingEnabled: false,
+        // Grafana 13's Tempo datasource streams search and TraceQL metrics results (its
+        // `streamingEnabled`), over Tempo's HTTP port only when this is on.
+        streamOverHttpEnabled: true,
+        extraArgs: { 'config.expand-env': true },
+        extraEnv: this.storage.credentialsEnv(),
+        server: { http_listen_port: TEMPO_HTTP_PORT.current },
+        storage: { trace: { backend: 's3', s3: this.s3Config() } },
+        // OTLP as set here; the chart's default Jaeger receivers stay (Helm merges maps; nothing sends to them).
+        receivers: this.otlpReceivers,
+      },
+    };
+  }
+
+  private referenceValues(): TempoValues {
     return {
       tempo: {
         // tempo 1.0.0's config template then adds the `service-graphs` and `span-metrics` processors to
@@ -79,30 +150,10 @@ export class Tempo extends HelmRelease<TempoValues> {
           : { metricsGenerator: { enabled: true, remoteWriteUrl: checkRemoteWriteUrl(this.metricsTarget.remoteWriteUrl) } }),
         // Credentials come from the MinIO Secret as env vars, expanded into the config file.
         extraArgs: { 'config.expand-env': true },
-        extraEnv: this.minio.credentialsEnv(),
-        server: { http_listen_port: TEMPO_HTTP_PORT },
-        storage: {
-          trace: {
-            backend: 's3',
-            s3: {
-              bucket: this.bucket,
-              endpoint: this.minio.s3Endpoint,
-              access_key: `\${${S3_ACCESS_KEY_ENV}}`,
-              secret_key: `\${${S3_SECRET_KEY_ENV}}`,
-              insecure: true,
-              forcepathstyle: true,
-            },
-          },
-        },
-        receivers: {
-          // Explicit 0.0.0.0: newer Tempo releases bind OTLP to localhost otherwise.
-          otlp: {
-            protocols: {
-              grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}` },
-              http: { endpoint: `0.0.0.0:${OTLP_HTTP_PORT}` },
-            },
-          },
-        },
+        extraEnv: this.storage.credentialsEnv(),
+        server: { http_listen_port: TEMPO_HTTP_PORT.reference },
+        storage: { trace: { backend: 's3', s3: this.s3Config() } },
+        receivers: this.otlpReceivers,
       },
     };
   }

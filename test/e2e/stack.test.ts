@@ -24,7 +24,7 @@ import { newsgroupsModel } from '../../model-service/test/support/model';
 import { CheckRow, formatCheckTable, readSynthesized, runStackChecks } from '../../verify/stack-checks';
 import { REPO_ROOT } from '../../verify/inputs';
 import { configDiff } from './support/config-rewrite';
-import { LocalStack, lokiVerifyConfig, startLocalStack } from './support/local-stack';
+import { DIST, LocalStack, lokiVerifyConfig, startLocalStack } from './support/local-stack';
 import { ProcessRegistry } from './support/processes';
 
 jest.setTimeout(240_000);
@@ -52,7 +52,7 @@ describe('the synthesized stack on the real backends', () => {
     ));
     const t1 = Date.now();
     const documents = (await model).documents.slice(0, 40);
-    rows = await runStackChecks(stack.endpoints, readSynthesized(), { documents, timeoutMs: 60_000, log: print });
+    rows = await runStackChecks(stack.endpoints, readSynthesized(DIST), { documents, timeoutMs: 60_000, log: print });
     timings.push(['checks', Date.now() - t1]);
     print(formatCheckTable(rows));
   });
@@ -117,7 +117,7 @@ describe('the synthesized stack on the real backends', () => {
   test('npm run check:stack runs the same checks against the same processes: exit 0 and the table', async () => {
     const t = Date.now();
     const { service, prometheus, loki, tempo } = stack.endpoints;
-    const result = await checkStack(['--service', service, '--prometheus', prometheus, '--loki', loki, '--tempo', tempo, '--timeout', '60']);
+    const result = await checkStack(['--profile', 'reference', '--service', service, '--prometheus', prometheus, '--loki', loki, '--tempo', tempo, '--timeout', '60']);
     timings.push(['check:stack CLI', Date.now() - t]);
     print(result.stdout);
     expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
@@ -127,7 +127,7 @@ describe('the synthesized stack on the real backends', () => {
 
   test('npm run check:stack exits 1 with the failing rows when a backend does not answer, 2 with the usage on bad flags', async () => {
     const { service, loki, tempo } = stack.endpoints;
-    const down = await checkStack(['--service', service, '--prometheus', 'http://127.0.0.1:1', '--loki', loki, '--tempo', tempo, '--timeout', '3']);
+    const down = await checkStack(['--profile', 'reference', '--service', service, '--prometheus', 'http://127.0.0.1:1', '--loki', loki, '--tempo', tempo, '--timeout', '3']);
     expect(down.status).toBe(1);
     expect(down.stderr).toMatch(/checks failed:\n\s+metrics \/ request series/);
     expect(down.stdout).toMatch(/FAIL\s+metrics/);

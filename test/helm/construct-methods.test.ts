@@ -13,6 +13,7 @@ import type { AlertingRule, RuleGroup } from '../../lib/prometheus/rule-types';
 import { Tempo } from '../../lib/tempo/tempo';
 
 const namespace = 'ns';
+const profile = 'reference';
 
 function chart(): Chart {
   return new Chart(Testing.app(), 'test');
@@ -28,9 +29,9 @@ const alert = (name: string): AlertingRule => ({
 describe('HelmRelease ordering', () => {
   test('releases come after the releases they need, whatever the construction order', () => {
     const scope = chart();
-    const minio = new Minio(scope, 'minio', { namespace });
-    const loki = new Loki(scope, 'loki', { namespace, minio });
-    const tempo = new Tempo(scope, 'tempo', { namespace, minio });
+    const minio = new Minio(scope, 'minio', { namespace, profile });
+    const loki = new Loki(scope, 'loki', { namespace, profile, storage: minio });
+    const tempo = new Tempo(scope, 'tempo', { namespace, profile, storage: minio });
     tempo.addDependency(loki);
     tempo.addDependency(loki); // a repeat is ignored
     expect(tempo.needs.map((r) => r.releaseName)).toEqual(['minio', 'loki']);
@@ -39,8 +40,8 @@ describe('HelmRelease ordering', () => {
 
   test('a release cannot depend on itself, and a cycle is refused naming a release on it', () => {
     const scope = chart();
-    const minio = new Minio(scope, 'minio', { namespace });
-    const loki = new Loki(scope, 'loki', { namespace, minio });
+    const minio = new Minio(scope, 'minio', { namespace, profile });
+    const loki = new Loki(scope, 'loki', { namespace, profile, storage: minio });
     expect(() => minio.addDependency(minio)).toThrow('minio: a release cannot depend on itself.');
     minio.addDependency(loki); // loki already needs minio
     expect(() => releasesInInstallOrder(scope)).toThrow(/^Helm releases depend on each other in a cycle through "(minio|loki)"\.$/);
@@ -48,15 +49,15 @@ describe('HelmRelease ordering', () => {
 
   test('two releases with one name in one namespace are refused', () => {
     const scope = chart();
-    const minio = new Minio(scope, 'minio', { namespace });
-    new Loki(scope, 'loki', { namespace, minio, releaseName: 'minio' });
+    const minio = new Minio(scope, 'minio', { namespace, profile });
+    new Loki(scope, 'loki', { namespace, profile, storage: minio, releaseName: 'minio' });
     expect(() => releasesInInstallOrder(scope)).toThrow('Two Helm releases are both named "ns/minio": give each a distinct releaseName.');
   });
 });
 
 describe('Minio.addBucket', () => {
   test('declares each bucket once for the provisioning job, in order', () => {
-    const minio = new Minio(chart(), 'minio', { namespace });
+    const minio = new Minio(chart(), 'minio', { namespace, profile });
     expect(minio.addBucket('traces')).toBe('traces');
     minio.addBucket('chunks');
     minio.addBucket('traces');
@@ -64,14 +65,14 @@ describe('Minio.addBucket', () => {
   });
 
   test.each(['ab', 'Upper', '-lead', 'trail-', 'under_score', 'x'.repeat(64)])('refuses the bucket name %j with the S3 rule', (name) => {
-    const minio = new Minio(chart(), 'minio', { namespace });
+    const minio = new Minio(chart(), 'minio', { namespace, profile });
     expect(() => minio.addBucket(name)).toThrow(`MinIO bucket "${name}": use 3-63 lower-case letters, digits, '.' or '-' (S3 bucket naming rules).`);
   });
 });
 
 describe('Grafana.addDashboard', () => {
   const grafana = () =>
-    new Grafana(chart(), 'grafana', { namespace, datasources: { prometheusUrl: 'http://p', lokiUrl: 'http://l', tempoUrl: 'http://t' } });
+    new Grafana(chart(), 'grafana', { namespace, profile, datasources: { prometheusUrl: 'http://p', lokiUrl: 'http://l', tempoUrl: 'http://t' } });
 
   test('ships each dashboard as <name>.json in the dashboards ConfigMap, sorted, the last one of a name winning', () => {
     const g = grafana();
@@ -98,7 +99,7 @@ describe('Grafana.addDashboard', () => {
 
 describe('Prometheus.addRuleGroups', () => {
   test('writes the groups into the rule files in the order added', () => {
-    const prometheus = new Prometheus(chart(), 'prometheus', { namespace });
+    const prometheus = new Prometheus(chart(), 'prometheus', { namespace, profile });
     const first: RuleGroup<AlertingRule> = { name: 'a', rules: [alert('A')] };
     prometheus.addRuleGroups({ alerting: [first], recording: [{ name: 'r', rules: [{ record: 'x:y', expr: 'vector(1)' }] }] });
     prometheus.addRuleGroups({ alerting: [{ name: 'b', rules: [alert('B')] }] });
@@ -108,7 +109,7 @@ describe('Prometheus.addRuleGroups', () => {
   });
 
   test('refuses a second group of the same name (Prometheus would refuse the file)', () => {
-    const prometheus = new Prometheus(chart(), 'prometheus', { namespace });
+    const prometheus = new Prometheus(chart(), 'prometheus', { namespace, profile });
     prometheus.addRuleGroups({ alerting: [{ name: 'a', rules: [alert('A')] }] });
     expect(() => prometheus.addRuleGroups({ alerting: [{ name: 'a', rules: [alert('B')] }] })).toThrow(
       'prometheus.addRuleGroups: an alerting rule group named "a" was already added; group names must be unique.',

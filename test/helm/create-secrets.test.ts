@@ -14,7 +14,7 @@ if (!REAL_KUBECTL) {
 describeWithKubectl('create-secrets.sh, run with the real kubectl (client-side)', () => {
   let script: string;
   beforeAll(() => {
-    script = synthToFiles().files['helm/create-secrets.sh'];
+    script = synthToFiles({ profile: 'reference' }).files['helm/create-secrets.sh'];
   });
 
   test('on a fresh cluster: the namespace and both Secrets, valid, with random 32-character values', () => {
@@ -59,7 +59,7 @@ describeWithKubectl('create-secrets.sh, run with the real kubectl (client-side)'
     };
     let withReceivers: string;
     beforeAll(() => {
-      withReceivers = synthToFiles({ alerting }).files['helm/create-secrets.sh'];
+      withReceivers = synthToFiles({ profile: 'reference', alerting }).files['helm/create-secrets.sh'];
     });
 
     test('a missing one stops the install before anything is created, saying how to create it', () => {

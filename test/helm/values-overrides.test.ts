@@ -25,7 +25,7 @@ describe('charts-values/ overrides', () => {
       'loki.yaml': 'write:\n  replicas: 3\n  extraArgs: ["-log.level=debug"]\n',
       'prometheus.yaml': 'server:\n  retention: 7d\n',
     });
-    const result = synthToFiles({ valuesOverridesDir: dir });
+    const result = synthToFiles({ profile: 'reference', valuesOverridesDir: dir });
     const loki = parse(result.files['helm/values/loki.yaml']);
     expect(loki.write.replicas).toBe(3);
     expect(loki.write.extraArgs).toEqual(['-log.level=debug']);

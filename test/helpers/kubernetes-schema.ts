@@ -143,3 +143,45 @@ export function kubernetesSchemaProblems(object: unknown): string[] {
   const unknown = unknownFields(object, { $ref: lastValidatedId }, 'data');
   return unknown.map((field) => `${what}: ${field} is not a field of the Kubernetes 1.27 schema`);
 }
+
+// Kubernetes 1.33, for the current profile: the served kinds from cdk8s-plus-33's `k8s` bindings
+// (generated from the 1.33 OpenAPI document), types, required fields and enums from kubernetes-models
+// 4.5.1 (installed as kubernetes-models-1-33). Why that version is 1.33: its schema has 1.33's
+// additions (Lifecycle.stopSignal, EndpointHints.forNodes) and none of 1.34's
+// (PodCertificateProjection); its README badge still says 1.27.1. Its validators are compiled ahead
+// of time and ship without the schemas, so the unknown-field walk above cannot run against 1.33:
+// unknown fields are found by the 1.27 check only.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const k8s133 = (require('cdk8s-plus-33') as typeof import('cdk8s-plus-33')).k8s;
+
+/** `apiVersion kind` of every object a Kubernetes 1.33 API server serves. */
+export const SERVED_BY_KUBERNETES_1_33: ReadonlySet<string> = new Set(
+  Object.values(k8s133).flatMap((binding) => {
+    const gvk = (binding as { GVK?: { apiVersion: string; kind: string } }).GVK;
+    return gvk ? [`${gvk.apiVersion} ${gvk.kind}`] : [];
+  }),
+);
+
+/** Problems with one object against Kubernetes 1.33 (served kind, field types, required fields, enums). */
+export function kubernetes133SchemaProblems(object: unknown): string[] {
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) return ['not a Kubernetes object'];
+  const { apiVersion, kind, metadata } = object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } };
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['missing apiVersion or kind'];
+  const what = `${apiVersion} ${kind} ${typeof metadata?.name === 'string' ? metadata.name : '(no name)'}`;
+  if (!SERVED_BY_KUBERNETES_1_33.has(`${apiVersion} ${kind}`)) return [`${what}: unknown kind: Kubernetes 1.33 serves no ${kind} in ${apiVersion}`];
+  let exported: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exported = require(`kubernetes-models-1-33/${apiVersion}`) as Record<string, unknown>;
+  } catch {
+    return [`${what}: unknown kind: kubernetes-models 4.5.1 has no ${apiVersion}`];
+  }
+  const Model = exported[kind] as ModelClass | undefined;
+  if (typeof Model !== 'function') return [`${what}: unknown kind: kubernetes-models 4.5.1 has no schema for ${apiVersion} ${kind}`];
+  try {
+    new Model(object).validate();
+  } catch (err) {
+    return [`${what}: ${err instanceof Error ? err.message : String(err)}`];
+  }
+  return [];
+}

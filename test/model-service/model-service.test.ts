@@ -5,7 +5,7 @@ describe('model service manifests', () => {
   let result: SynthResult;
   let byKind: (kind: string) => any;
   beforeAll(() => {
-    result = synthToFiles();
+    result = synthToFiles({ profile: 'reference' });
     const ours = manifests(result).filter((m: Manifest) => m.metadata.labels?.['app.kubernetes.io/name'] === 'model-service');
     byKind = (kind) => ours.find((m) => m.kind === kind);
   });
@@ -66,7 +66,7 @@ describe('model service manifests', () => {
     // Only what differs from the service's defaults (port 3010 and host 0.0.0.0 are defaults:
     // runtime-config.test.ts loads this file with the service's own loader and checks both).
     expect(config).toEqual({ shutdownDrainDelayMs: 5000 });
-    const withModel = manifests(synthToFiles({ modelService: { modelPath: '/data/model.json' } })).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'model-service-config') as any;
+    const withModel = manifests(synthToFiles({ profile: 'reference', modelService: { modelPath: '/data/model.json' } })).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'model-service-config') as any;
     expect(JSON.parse(withModel.data['config.json'])).toEqual({ modelPath: '/data/model.json', shutdownDrainDelayMs: 5000 });
     const container = byKind('Deployment').spec.template.spec.containers[0];
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
@@ -88,14 +88,14 @@ describe('model service manifests', () => {
   });
 
   test('a config change changes the pod template (rolls the pods)', () => {
-    const other = synthToFiles({ namespace: 'elsewhere' });
+    const other = synthToFiles({ profile: 'reference', namespace: 'elsewhere' });
     const checksum = (r: SynthResult) =>
       (manifests(r).find((m) => m.kind === 'Deployment') as any).spec.template.metadata.annotations['checksum/config'];
     expect(checksum(other)).not.toBe(checksum(result));
   });
 
   test('image and app name are configurable and flow to labels, OTEL_SERVICE_NAME and the rules', () => {
-    const custom = synthToFiles({ modelService: { image: 'registry.example/classifier:2.3.4', appName: 'classifier' } });
+    const custom = synthToFiles({ profile: 'reference', modelService: { image: 'registry.example/classifier:2.3.4', appName: 'classifier' } });
     const deployment = manifests(custom).find((m) => m.kind === 'Deployment') as any;
     expect(deployment.metadata.name).toBe('classifier');
     expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example/classifier:2.3.4');

@@ -26,7 +26,7 @@ function runtimeStage(): { workdir: string; env: Record<string, string>; copies:
 /* eslint-disable @typescript-eslint/no-explicit-any */
 describe('the model service ConfigMap against the service\'s real config loader', () => {
   test('config.json is accepted as mounted (CONFIG_FILE), and nothing in the image or the env overrides it', () => {
-    const result = synthToFiles();
+    const result = synthToFiles({ profile: 'reference' });
     const configMap = findManifest(result, 'ConfigMap', 'model-service-config') as any;
     const deployment = findManifest(result, 'Deployment', 'model-service') as any;
     const container = deployment.spec.template.spec.containers[0];

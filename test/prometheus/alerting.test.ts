@@ -53,7 +53,7 @@ function checkWithAmtool(config: object, labelSets: string[][]): { check: string
 describe('alerting: no receiver configured (the default)', () => {
   let result: SynthResult;
   beforeAll(() => {
-    result = synthToFiles();
+    result = synthToFiles({ profile: 'reference' });
   });
 
   test('every alert goes to a receiver without integration, and synth says alerts reach no one', () => {
@@ -80,9 +80,9 @@ describe('alerting: no receiver configured (the default)', () => {
       path.join(dir, 'prometheus.yaml'),
       'alertmanager:\n  config:\n    receivers:\n      - name: unrouted\n        webhook_configs:\n          - url: https://hooks.example/am\n',
     );
-    expect(synthToFiles({ valuesOverridesDir: dir }).warnings).toEqual([]);
+    expect(synthToFiles({ profile: 'reference', valuesOverridesDir: dir }).warnings).toEqual([]);
     fs.writeFileSync(path.join(dir, 'prometheus.yaml'), 'alertmanager:\n  enabled: false\n');
-    expect(synthToFiles({ valuesOverridesDir: dir, alerting: SAMPLE }).warnings).toEqual([
+    expect(synthToFiles({ profile: 'reference', valuesOverridesDir: dir, alerting: SAMPLE }).warnings).toEqual([
       'alerting: Alertmanager is switched off (alertmanager.enabled: false), so firing alerts reach no one.',
     ]);
   });
@@ -94,7 +94,7 @@ describe('alerting: Slack and webhook receivers from props', () => {
   /** `helm template` of the prometheus release, once, when a test first needs it. */
   const rendered = async (): Promise<KubeObject[]> => (renderedObjects ??= await renderPrometheusRelease(result.outdir));
   beforeAll(() => {
-    result = synthToFiles({ alerting: SAMPLE });
+    result = synthToFiles({ profile: 'reference', alerting: SAMPLE });
   });
 
   test('receivers read their credentials from files in the mounted Secrets; routes follow the severity label', () => {
@@ -181,11 +181,48 @@ describe('alerting: Slack and webhook receivers from props', () => {
   });
 
   test('a severity no receiver takes is named in a warning, with the alerts that then reach no one', () => {
-    const pagerOnly = synthToFiles({ alerting: { receivers: [SAMPLE.receivers![1]] } });
+    const pagerOnly = synthToFiles({ profile: 'reference', alerting: { receivers: [SAMPLE.receivers![1]] } });
     expect(pagerOnly.warnings).toEqual([
       `alerting: no receiver takes severity="warning", so ${alertsWith('warning').join(', ')} reach no one. ` +
         'Add "warning" to a receiver\'s severities (alerting.receivers[].severities).',
     ]);
     expect(alertsWith('warning').length).toBeGreaterThan(0);
+  });
+});
+
+describe('alerting in the current profile (prometheus 29.27.0, Alertmanager v0.34.0): the same receivers', () => {
+  let result: SynthResult;
+  let objects: KubeObject[];
+  beforeAll(async () => {
+    result = synthToFiles({ profile: 'current', alerting: SAMPLE });
+    objects = await renderPrometheusRelease(result.outdir);
+  }, RENDER_TIMEOUT_MS);
+
+  test('the values are the reference profile\'s, and the chart renders them into alertmanager.yml', () => {
+    const reference = values(synthToFiles({ profile: 'reference', alerting: SAMPLE }), 'prometheus').alertmanager;
+    expect(values(result, 'prometheus').alertmanager).toEqual(reference);
+    expect(alertmanagerConfigOf(objects)).toMatchObject(reference.config);
+    expect(result.warnings).toEqual([]);
+  });
+
+  test('amtool (Debian\'s 0.25.0, older than the v0.34.0 deployed) accepts the rendered config and routes by severity', () => {
+    const { check, routes } = checkWithAmtool(alertmanagerConfigOf(objects), [
+      ['alertname=ModelServiceErrorBudgetBurnFast', 'severity=critical'],
+      ['alertname=ModelServiceHighErrorRatio', 'severity=warning'],
+      ['alertname=SomethingElse'],
+    ]);
+    expect(check).toContain('SUCCESS');
+    expect(routes).toEqual(['team-slack,pager', 'team-slack', 'unrouted']);
+  });
+
+  test('the chart mounts each receiver Secret read-only where the config reads it', () => {
+    const statefulSet = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus-alertmanager')!;
+    expect(kubernetesSchemaProblems(statefulSet)).toEqual([]);
+    const pod = (statefulSet.spec as { template: { spec: { volumes: Record<string, unknown>[]; containers: { name: string; volumeMounts: Record<string, unknown>[] }[] } } }).template.spec;
+    const mounts = pod.containers.find((c) => c.name === 'alertmanager')!.volumeMounts;
+    for (const secretName of ['alertmanager-slack', 'alertmanager-pager']) {
+      const volume = pod.volumes.find((v) => (v.secret as { secretName?: string } | undefined)?.secretName === secretName);
+      expect(mounts.find((m) => m.name === volume?.name)).toMatchObject({ mountPath: `/etc/alertmanager-secrets/${secretName}`, readOnly: true });
+    }
   });
 });

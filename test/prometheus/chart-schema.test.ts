@@ -1,7 +1,7 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import deepmerge from 'deepmerge';
 import { parse } from 'yaml';
-import { CHARTS } from '../../lib/shared/versions';
+import { PROFILE_CHARTS } from '../../lib/shared/versions';
 import { readChartFile, resolveChartArchive, resolveHelm } from '../../verify/helm';
 import { synthToFiles, values } from '../helpers/synth';
 
@@ -12,16 +12,16 @@ describe('prometheus values against the chart\'s values.schema.json', () => {
   let validate: ValidateFunction;
   let defaults: object;
   beforeAll(async () => {
-    const archive = (await resolveChartArchive(CHARTS.prometheus, (await resolveHelm()).path)).path;
-    const schema = JSON.parse(readChartFile(archive, CHARTS.prometheus.chart, 'values.schema.json'));
+    const archive = (await resolveChartArchive(PROFILE_CHARTS.reference.prometheus, (await resolveHelm()).path)).path;
+    const schema = JSON.parse(readChartFile(archive, PROFILE_CHARTS.reference.prometheus.chart, 'values.schema.json'));
     delete schema.$schema; // draft-04-style URI that Ajv 8 does not need to resolve
     validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
-    defaults = parse(readChartFile(archive, CHARTS.prometheus.chart, 'values.yaml'));
+    defaults = parse(readChartFile(archive, PROFILE_CHARTS.reference.prometheus.chart, 'values.yaml'));
   }, 180_000);
   const coalesce = (ours: object) => deepmerge(defaults, ours, { arrayMerge: (_t, source) => source });
 
   test('the generated values, coalesced with the chart defaults, pass', () => {
-    const ok = validate(coalesce(values(synthToFiles(), 'prometheus')));
+    const ok = validate(coalesce(values(synthToFiles({ profile: 'reference' }), 'prometheus')));
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
   });

@@ -1,62 +1,14 @@
-import { parse } from 'yaml';
-import {
-  AddressReference,
-  addressProblems,
-  extractFromConfigFile,
-  podTargetsKept,
-  podTemplates,
-  referencesInObjects,
-  RelabelRule,
-  serviceBackendProblems,
-} from '../../verify/addresses';
-import { findObject, KubeObject } from '../../verify/helm';
+import { podTargetsKept, podTemplates, serviceBackendProblems } from '../../verify/addresses';
+import { findObject } from '../../verify/helm';
 import { objectReferenceProblems } from '../../verify/object-references';
 import { EVERY_2S_JOB_NAME } from '../../lib/prometheus/scrape-configs';
 import { synthToFiles } from '../helpers/synth';
 import { configFile, release, renderStack, RenderedStack, RENDER_TIMEOUT_MS, REPO_DIST, valuesOf } from './rendered-stack';
+import { allReferences, bucketsUsed, problems, prometheusConfig } from './stack-checks';
 
 // Every in-cluster address, bucket and Secret the stack names is resolved against what the real
 // charts render (plus our manifests and the Secrets create-secrets.sh makes): the charts' naming
-// rules are checked here, not reproduced.
-
-/** Every address in our values files, in the rendered objects of every release and in our manifests. */
-function allReferences(stack: RenderedStack): AddressReference[] {
-  return [
-    ...Object.entries(stack.valuesFiles).flatMap(([name, text]) => extractFromConfigFile(text, `values/${name}.yaml`, stack.namespace)),
-    ...stack.releases.flatMap((r) => referencesInObjects(r.objects, r.name, r.namespace)),
-    ...referencesInObjects(stack.manifests, 'observability.k8s.yaml', stack.namespace),
-  ];
-}
-
-function problems(stack: RenderedStack, objects: readonly KubeObject[] = stack.all): string[] {
-  return addressProblems(allReferences(stack), objects, { defaultNamespace: stack.namespace });
-}
-
-/** Bucket names an S3 client config uses (Loki's `bucketnames` may list several, comma-separated). */
-function bucketsUsed(configText: string): string[] {
-  const found: string[] = [];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (['bucketnames', 'bucket_name', 'bucket'].includes(key) && typeof child === 'string') found.push(...child.split(','));
-        else walk(child);
-      }
-    }
-  };
-  walk(parse(configText));
-  return found;
-}
-
-function prometheusConfig(stack: RenderedStack, releaseName = 'prometheus'): {
-  alerting: { alertmanagers: { kubernetes_sd_configs: { role: string }[]; relabel_configs: RelabelRule[] }[] };
-  scrape_configs: { job_name: string; kubernetes_sd_configs?: { role: string }[]; relabel_configs?: RelabelRule[] }[];
-} {
-  const hasConfig = (o: KubeObject) => o.kind === 'ConfigMap' && 'prometheus.yml' in ((o as { data?: object }).data ?? {});
-  const serverConfigMap = release(stack, releaseName).objects.find(hasConfig);
-  if (!serverConfigMap) throw new Error(`release ${releaseName} renders no ConfigMap with prometheus.yml`);
-  return parse(configFile(serverConfigMap, 'prometheus.yml'));
-}
+// rules are checked here, not reproduced. (The current profile's: current-profile.test.ts.)
 
 describe('the rendered reference stack: every address resolves to a Service that exists, with that port', () => {
   let stack: RenderedStack;
@@ -171,6 +123,7 @@ describe('the rendered reference stack: every address resolves to a Service that
 describe('the same stack with the namespace and every release renamed', () => {
   test('still resolves every address, bucket and reference (the charts name things as lib/ expects)', async () => {
     const synth = synthToFiles({
+      profile: 'reference',
       namespace: 'obs-renamed',
       releaseNames: { minio: 's3store', loki: 'logstore', promtail: 'shipper', tempo: 'tracestore', prometheus: 'metricstore', grafana: 'dash' },
     });

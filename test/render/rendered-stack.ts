@@ -7,10 +7,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
+import { profileDir } from '../../lib/profiles';
 import { KubeObject, RenderedRelease, renderHelmfile } from '../../verify/helm';
 import { runCreateSecrets } from '../helpers/create-secrets';
 
-export const REPO_DIST = path.resolve(__dirname, '..', '..', 'dist');
+/** The committed synth output of the reference profile (`dist/reference/`). */
+export const REPO_DIST = profileDir('reference');
 
 /**
  * Jest's 5 s default is too short for a render on a busy 2-core machine, let alone the first
@@ -38,9 +40,9 @@ function withNamespace(object: KubeObject, namespace: string): KubeObject {
   return object.metadata.namespace ? object : { ...object, metadata: { ...object.metadata, namespace } };
 }
 
-/** Renders the synth output in `outdir` (a folder holding observability.k8s.yaml and helm/). */
-export async function renderStack(outdir: string): Promise<RenderedStack> {
-  const releases = await renderHelmfile(path.join(outdir, 'helm', 'helmfile.yaml'));
+/** Renders the synth output in `outdir` (one profile's folder, holding observability.k8s.yaml and helm/). */
+export async function renderStack(outdir: string, options: { kubeVersion?: string } = {}): Promise<RenderedStack> {
+  const releases = await renderHelmfile(path.join(outdir, 'helm', 'helmfile.yaml'), options);
   const namespaces = [...new Set(releases.map((r) => r.namespace))];
   if (namespaces.length !== 1) throw new Error(`expected one namespace for all releases, got ${namespaces.join(', ')}`);
   const namespace = namespaces[0];

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { DIST_DIR, PROFILES, profileDir } from '../../lib/profiles';
 import { kubernetesSchemaProblems, SERVED_BY_KUBERNETES_1_27 } from '../helpers/kubernetes-schema';
 import { synthToFiles } from '../helpers/synth';
 import { renderStack, RenderedStack, RENDER_TIMEOUT_MS, REPO_DIST } from './rendered-stack';
@@ -24,12 +25,16 @@ describe('every object every release renders, against the Kubernetes 1.27 schema
     stack = await renderStack(REPO_DIST);
   }, RENDER_TIMEOUT_MS);
 
-  test('the committed dist/ is what npm run synth writes now (the render tests read it)', () => {
-    const fresh = synthToFiles().files;
-    const committed = Object.fromEntries(listFiles(REPO_DIST).sort().map((f) => [f, fs.readFileSync(path.join(REPO_DIST, f), 'utf8')]));
-    expect(Object.keys(committed)).toEqual(Object.keys(fresh));
-    for (const [file, content] of Object.entries(fresh)) {
-      expect({ file, fresh: committed[file] === content }).toEqual({ file, fresh: true });
+  test('the committed dist/ is what npm run synth writes now, one folder per profile (the render tests read it)', () => {
+    expect(fs.readdirSync(DIST_DIR).sort()).toEqual([...PROFILES].sort());
+    for (const profile of PROFILES) {
+      const fresh = synthToFiles({ profile }).files;
+      const dir = profileDir(profile);
+      const committed = Object.fromEntries(listFiles(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+      expect(Object.keys(committed)).toEqual(Object.keys(fresh));
+      for (const [file, content] of Object.entries(fresh)) {
+        expect({ profile, file, fresh: committed[file] === content }).toEqual({ profile, file, fresh: true });
+      }
     }
   });
 

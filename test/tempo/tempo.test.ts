@@ -4,8 +4,8 @@ import { Tempo } from '../../lib/tempo/tempo';
 
 function tempo(): Tempo {
   const chart = new Chart(Testing.app(), 'test');
-  const minio = new Minio(chart, 'minio', { namespace: 'obs' });
-  return new Tempo(chart, 'tempo', { namespace: 'obs', minio });
+  const minio = new Minio(chart, 'minio', { namespace: 'obs', profile: 'reference' });
+  return new Tempo(chart, 'tempo', { namespace: 'obs', profile: 'reference', storage: minio });
 }
 
 describe('Tempo metrics-generator', () => {

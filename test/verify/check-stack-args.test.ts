@@ -1,6 +1,7 @@
+import { profileDir } from '../../lib/profiles';
 import { UsageError } from '../../model-service/src/cli/flags';
 import { forwardedPort, parseCheckStackArgs, portForwardCommand } from '../../verify/check-stack-args';
-import { inNamespace, readSynthesized, serviceRefOf, tempoSearchParams, tracesToLogsQuery } from '../../verify/stack-checks';
+import { derivedTraceId, inNamespace, readSynthesized, serviceRefOf, tempoSearchParams, tracesToLogsQuery } from '../../verify/stack-checks';
 
 const URLS = ['--service', 'http://node:30010', '--prometheus', 'http://127.0.0.1:9090/', '--loki', 'http://l:3100', '--tempo', 'https://t'];
 
@@ -9,9 +10,15 @@ describe('npm run check:stack arguments', () => {
     expect(parseCheckStackArgs(URLS)).toEqual({
       help: false,
       urls: { service: 'http://node:30010', prometheus: 'http://127.0.0.1:9090', loki: 'http://l:3100', tempo: 'https://t' },
+      profile: 'current',
       namespace: undefined,
       timeoutMs: 120_000,
     });
+  });
+
+  test('--profile names the synthesized stack that was deployed; an unknown one is a usage error', () => {
+    expect(parseCheckStackArgs([...URLS, '--profile', 'reference']).profile).toBe('reference');
+    expect(() => parseCheckStackArgs([...URLS, '--profile', 'latest'])).toThrow(new UsageError('--profile: "latest" is not a stack profile; use one of "current", "reference".'));
   });
 
   test('--context: port-forward for every endpoint not given as a URL; --namespace, --kubectl, --timeout', () => {
@@ -19,6 +26,7 @@ describe('npm run check:stack arguments', () => {
     expect(args).toEqual({
       help: false,
       urls: { service: 'http://node:30010' },
+      profile: 'current',
       namespace: 'obs',
       kubernetes: { context: 'prod', kubectl: '/opt/kubectl' },
       timeoutMs: 30_000,
@@ -45,7 +53,7 @@ describe('npm run check:stack arguments', () => {
 });
 
 describe('kubectl port-forward', () => {
-  const stack = readSynthesized();
+  const stack = readSynthesized(profileDir('reference'));
 
   test('the Services are the ones the synthesized stack names: the Grafana datasource URLs and the model service', () => {
     expect(stack.services).toEqual({
@@ -85,6 +93,19 @@ describe('the queries Grafana 9.3 would send', () => {
     const settings = { mappedTags: [{ key: 'service.name', value: 'app' }, { key: 'k8s.pod.name', value: 'pod' }, { key: 'k8s.node.name' }], filterByTraceID: true };
     expect(tracesToLogsQuery(settings, { 'service.name': 'model-service', 'k8s.pod.name': 'p-1' }, 'abc'))
       .toBe('{app="model-service", pod="p-1"} |="abc"');
+  });
+
+  test('traces to logs, Grafana 10+ custom query: the mapped tags and the span\'s trace id filled in', () => {
+    const settings = { tags: [{ key: 'service.name', value: 'app' }, { key: 'k8s.namespace.name', value: 'namespace' }], customQuery: true, query: '{$${__tags}} | trace_id="$${__span.traceId}"' };
+    expect(tracesToLogsQuery(settings, { 'service.name': 'model-service', 'k8s.namespace.name': 'obs' }, 'abc'))
+      .toBe('{app="model-service", namespace="obs"} | trace_id="abc"');
+  });
+
+  test('the derived field: a regex over the line, or (matcherType label) the structured-metadata label', () => {
+    const line = '{"msg":"POST /predict 200 trace=4bf92f3577b34da6a3ce929d0e0e4736"}';
+    expect(derivedTraceId({ matcherRegex: '(?:trace)=(\\w+)' }, line, {})).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(derivedTraceId({ matcherType: 'label', matcherRegex: 'trace_id' }, line, { trace_id: 'from-metadata' })).toBe('from-metadata');
+    expect(derivedTraceId({ matcherType: 'label', matcherRegex: 'trace_id' }, line, {})).toBeUndefined();
   });
 
   test('the Traces panel\'s native search: a logfmt tags filter, the limit, the range in seconds', () => {

@@ -12,6 +12,7 @@
  *    CRI format (`<RFC 3339 time> stdout F <line>`) to `<root>/<namespace>_<pod>_<uid>/<container>/0.log`,
  *    the file Promtail's rendered `kubernetes-pods` job tails on a node.
  */
+import { profileDir } from '../../../lib/profiles';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -32,7 +33,8 @@ import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from 
 import { ProcessRegistry } from './processes';
 import { loopbackPorts } from './ports';
 
-export const DIST = path.join(REPO_ROOT, 'dist');
+/** The end-to-end test runs the reference profile: the backends of its pins are the ones on hand. */
+export const DIST = profileDir('reference');
 
 /** The pod the model service process stands for (fixed, so runs compare). */
 export const POD: PodIdentity = {

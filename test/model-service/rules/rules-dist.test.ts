@@ -6,9 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { modelServiceRules } from '../../../lib/model-service/rules';
+import { profileDir } from '../../../lib/profiles';
 import { promtool, withYamlFiles } from '../../prometheus/promtool';
 
-const VALUES = join(__dirname, '../../../dist/helm/values/prometheus.yaml');
+const VALUES = join(profileDir('reference'), 'helm/values/prometheus.yaml');
 
 test('dist prometheus values carry the generated rules, and promtool accepts them', () => {
   if (!existsSync(VALUES)) throw new Error(`${VALUES} is missing: run \`npm run synth\``);
