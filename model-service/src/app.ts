@@ -12,6 +12,8 @@ import { registerOverloadProtection } from './plugins/overload';
 import { registerRawDocumentParsers } from './plugins/raw-document-parsers';
 import { registerRequestTelemetry, tracingChildLoggerFactory } from './plugins/request-telemetry';
 import { registerResponseCoalescing } from './plugins/response-coalescing';
+import { ModelQuality } from './monitoring/model-quality';
+import { registerFeedbackRoute } from './routes/feedback';
 import { registerPredictRoute } from './routes/predict';
 import { registerServiceRoutes } from './routes/service';
 import { errorResponseSchema } from './schemas/errors';
@@ -34,6 +36,7 @@ export interface ModelServiceApp {
   readonly metrics: ServiceMetrics;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
+  readonly quality: ModelQuality;
 }
 
 /** Builds the whole service (routes, telemetry, protection) without listening. */
@@ -44,6 +47,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ModelServiceAp
   const metrics = new ServiceMetrics(options.registry ?? createRegistry());
   metrics.setModelInfo(classifier.version, String(classifier.metadata.trainer ?? 'unknown'), classifier.classes);
   const lifecycle = new Lifecycle();
+  const quality = new ModelQuality(classifier, config, metrics.metrics);
 
   // Typed as the base instance: the route modules take FastifyInstance, and a
   // pino Logger type parameter would make every one of them generic.
@@ -83,7 +87,8 @@ export async function buildApp(options: BuildAppOptions): Promise<ModelServiceAp
   });
   if (config.coalesceResponses) registerResponseCoalescing(app);
   await registerApiDocs(app);
-  registerPredictRoute(app, { classifier, metrics, tracer, batchLimit: config.batchLimit });
+  registerPredictRoute(app, { classifier, metrics, tracer, batchLimit: config.batchLimit, quality });
+  registerFeedbackRoute(app, { quality, batchLimit: config.batchLimit });
   registerServiceRoutes(app, { classifier, registry: metrics.registry, lifecycle });
-  return { app, metrics, lifecycle, logger };
+  return { app, metrics, lifecycle, logger, quality };
 }

@@ -88,6 +88,24 @@ export const CONFIG_KEYS = {
     key: 'keepAliveTimeoutMs', env: 'KEEP_ALIVE_TIMEOUT_MS', type: 'integer', min: 0, max: 600_000, default: 72_000,
     description: 'Idle keep-alive timeout; above typical load-balancer idle timeouts (60 s) so they close first.',
   },
+  driftWindowSize: {
+    key: 'driftWindowSize', env: 'DRIFT_WINDOW_SIZE', type: 'integer', min: 10, max: 1_000_000, default: 1000,
+    description: 'Drift scores compare the most recent this-many predictions with the model\'s reference profile.',
+  },
+  driftMinPredictions: {
+    key: 'driftMinPredictions', env: 'DRIFT_MIN_PREDICTIONS', type: 'integer', min: 1, max: 1_000_000, default: 200,
+    description: 'Drift scores are exported only once the window holds this many predictions (smaller samples are noise); '
+      + 'at most driftWindowSize.',
+  },
+  feedbackMaxPredictions: {
+    key: 'feedbackMaxPredictions', env: 'FEEDBACK_MAX_PREDICTIONS', type: 'integer', min: 0, max: 10_000_000, default: 100_000,
+    description: 'Most predictions remembered for POST /feedback; the oldest is forgotten (and counted) beyond it. '
+      + '0 = remember none (every feedback gets 404).',
+  },
+  feedbackTtlSeconds: {
+    key: 'feedbackTtlSeconds', env: 'FEEDBACK_TTL_SECONDS', type: 'integer', min: 1, max: 30 * 86_400, default: 3600,
+    description: 'How long a prediction waits for its feedback before it is forgotten (and counted).',
+  },
 } as const satisfies Record<string, ConfigKeyDefinition>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -2,6 +2,8 @@
 export const ROUTES = {
   /** POST: classify a document (the one user-facing route; the SLO and latency alerts are about it). */
   predict: '/predict',
+  /** POST: the true label of an earlier prediction, by its predictionId (or a batch of them). */
+  feedback: '/feedback',
   /** GET: liveness (the process answers). */
   health: '/healthz',
   /** GET: readiness (model loaded, not draining). */
