@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { CONFIG_KEYS, ROUTES } from 'model-service/contract';
 import { modelServiceDashboard } from './dashboard';
 import type { AlertingRule, RecordingRule, RuleGroup } from '../prometheus/rule-types';
-import { modelServiceRules } from './rules';
+import { modelServiceRules, ModelServiceRulesOptions } from './rules';
 import { SCRAPE_EVERY_2S_ANNOTATION, SCRAPE_PATH_ANNOTATION, SCRAPE_PORT_ANNOTATION } from '../prometheus/scrape-configs';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { modelServiceSecurity, MODEL_SERVICE_MEMORY_LIMIT_MIB, MODEL_SERVICE_RESOURCES } from '../shared/presets';
@@ -40,7 +40,16 @@ export interface ModelServiceProps {
    * @default - the rules module's default (0.999)
    */
   readonly availabilityObjective?: number;
+  /**
+   * Model-quality alerting: PSI thresholds per drift signal (`driftThresholds`), how long drift must last
+   * (`driftFor`) and the accuracy objective of labelled predictions (`accuracyObjective`).
+   * @default - the rules module's defaults (DEFAULT_DRIFT_PSI_THRESHOLDS, '15m', 0.95)
+   */
+  readonly modelQuality?: ModelQualityAlertingProps;
 }
+
+/** The model-quality options of the rules, also drawn on the dashboard. */
+export type ModelQualityAlertingProps = Pick<ModelServiceRulesOptions, 'driftThresholds' | 'driftFor' | 'accuracyObjective'>;
 
 const CONFIG_DIR = '/etc/model-service';
 const CONFIG_FILE_NAME = 'config.json';
@@ -64,11 +73,13 @@ export class ModelService extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly configMap: k8s.KubeConfigMap;
   private readonly availabilityObjective?: number;
+  private readonly modelQuality: ModelQualityAlertingProps;
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
     this.appName = validateResourceName(`${id}.appName`, props.appName ?? 'model-service');
     this.availabilityObjective = props.availabilityObjective;
+    this.modelQuality = props.modelQuality ?? {};
     const image = validateImage(`${id}.image`, props.image ?? DEFAULT_MODEL_SERVICE_IMAGE);
     const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
     const version = props.version ?? (tag && !tag.includes('/') ? tag : 'latest');
@@ -207,12 +218,13 @@ export class ModelService extends Construct {
       appName: this.appName,
       availabilityObjective: this.availabilityObjective,
       fallbackMemoryLimitBytes: this.memoryLimitBytes,
+      ...this.modelQuality,
     });
     return { alerting: rules.alerting.groups, recording: rules.recording.groups };
   }
 
   /** The service's Grafana dashboard (JSON model), for `Grafana.addDashboard()`. */
   public dashboard(): Record<string, unknown> {
-    return modelServiceDashboard({ appName: this.appName });
+    return modelServiceDashboard({ appName: this.appName, driftThresholds: this.modelQuality.driftThresholds });
   }
 }

@@ -79,6 +79,24 @@ export const DRIFT_SIGNALS = {
 export type DriftSignal = keyof typeof DRIFT_SIGNALS;
 export const DRIFT_SIGNAL_NAMES = Object.keys(DRIFT_SIGNALS) as DriftSignal[];
 
+/**
+ * PSI above which the synthesizer's ModelServiceDrift alert fires for a signal (its default; the
+ * rules take others as options), also marked by `npm run demo:drift`. 0.1 and 0.25 are the classic PSI bands
+ * ("moderate" and "significant" shift; Siddiqi, Credit Risk Scorecards, 2006). The class mix uses
+ * the lower band: in-domain traffic scores ~0.001 and a quarter of foreign documents ~0.04, half
+ * ~0.14. `oov_ratio` and `informative_mass` sit above the band because the 20 Newsgroups test
+ * split, in-domain but posted later than the training split, already scores up to 0.31 and 0.25
+ * on them against the training profile (windows of 300-1000 documents); a quarter of documents
+ * from other newsgroups takes them to ~0.56 and ~0.36 (docs/classifier.md, "Drift").
+ */
+export const DEFAULT_DRIFT_PSI_THRESHOLDS: Readonly<Record<DriftSignal, number>> = {
+  class_mix: 0.1,
+  confidence: 0.25,
+  document_tokens: 0.25,
+  oov_ratio: 0.5,
+  informative_mass: 0.35,
+};
+
 /** Statistics computed per signal (the `statistic` label of model_drift_score). */
 export const DRIFT_STATISTICS = {
   /** Population Stability Index, natural log, empty bins floored at DRIFT_PROPORTION_FLOOR. */
