@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DRIFT_SIGNAL_NAMES } from 'model-service/contract';
 import { modelServiceRules } from '../../../lib/model-service/rules';
 import type { AlertingRule, RuleGroup } from '../../../lib/prometheus/rule-types';
@@ -70,6 +72,9 @@ describe('model-service Prometheus rules', () => {
       expect(['critical', 'warning']).toContain(a.labels.severity);
       expect(a.annotations.runbook_url).toBe(`docs/runbook.md#${a.alert.toLowerCase()}`);
     }
+    const runbook = readFileSync(join(__dirname, '../../../docs/runbook.md'), 'utf8');
+    const missing = [...new Set(alerts.map((a) => a.alert))].filter((name) => !runbook.includes(`\n## ${name}\n`));
+    expect(missing).toEqual([]);
   });
 
   test('every drift signal has its own alert rule, tested firing and silent', () => {
