@@ -70,6 +70,8 @@ export class ModelService extends Construct {
   /** The container's memory limit, for the memory alert (the rules compare RSS to it). */
   public readonly memoryLimitBytes = MODEL_SERVICE_MEMORY_LIMIT_MIB * 1024 * 1024;
   public readonly service: k8s.KubeService;
+  /** Headless Service listing the pods, for feedback forwarding between them. */
+  public readonly peersService: k8s.KubeService;
   public readonly deployment: k8s.KubeDeployment;
   public readonly configMap: k8s.KubeConfigMap;
   private readonly availabilityObjective?: number;
@@ -78,6 +80,8 @@ export class ModelService extends Construct {
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
     this.appName = validateResourceName(`${id}.appName`, props.appName ?? 'model-service');
+    // The headless Service for feedback forwarding is named after the app: it must be a valid name too.
+    validateResourceName(`${id}.appName (+ "-peers", the headless Service's name)`, `${this.appName}-peers`);
     this.availabilityObjective = props.availabilityObjective;
     this.modelQuality = props.modelQuality ?? {};
     const image = validateImage(`${id}.image`, props.image ?? DEFAULT_MODEL_SERVICE_IMAGE);
@@ -101,6 +105,9 @@ export class ModelService extends Construct {
       ...(props.modelPath === undefined ? {} : { [CONFIG_KEYS.modelPath.key]: props.modelPath }),
       // Keep serving while the endpoints controller removes the pod from the Service.
       [CONFIG_KEYS.shutdownDrainDelayMs.key]: 5000,
+      // Each pod remembers its own predictions; the Service sends feedback to any pod, which asks the
+      // others through the headless Service below.
+      [CONFIG_KEYS.feedbackPeers.key]: `${this.appName}-peers.${namespace}.svc`,
     };
     const configData = {
       [CONFIG_FILE_NAME]: `${JSON.stringify(runtimeConfig, null, 2)}\n`,
@@ -192,6 +199,17 @@ export class ModelService extends Construct {
         type: 'NodePort',
         selector,
         ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), nodePort, protocol: 'TCP' }],
+      },
+    });
+
+    // Headless: its DNS name resolves to every ready pod, so a pod can ask the others about
+    // feedback for a prediction it did not make (config key feedbackPeers).
+    this.peersService = new k8s.KubeService(this, 'peers', {
+      metadata: { name: `${this.appName}-peers`, namespace, labels },
+      spec: {
+        clusterIp: 'None',
+        selector,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
 

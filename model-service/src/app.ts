@@ -12,6 +12,7 @@ import { registerOverloadProtection } from './plugins/overload';
 import { registerRawDocumentParsers } from './plugins/raw-document-parsers';
 import { registerRequestTelemetry, tracingChildLoggerFactory } from './plugins/request-telemetry';
 import { registerResponseCoalescing } from './plugins/response-coalescing';
+import { FeedbackForwarder, feedbackForwarder } from './monitoring/feedback-peers';
 import { ModelQuality } from './monitoring/model-quality';
 import { registerFeedbackRoute } from './routes/feedback';
 import { registerPredictRoute } from './routes/predict';
@@ -29,6 +30,8 @@ export interface BuildAppOptions {
   readonly tracer?: Tracer;
   /** Default: pino on stdout at config.logLevel. */
   readonly logger?: Logger;
+  /** Default: the peers of config.feedbackPeers, if set. Tests pass their own. */
+  readonly feedbackForwarder?: FeedbackForwarder;
 }
 
 export interface ModelServiceApp {
@@ -88,7 +91,12 @@ export async function buildApp(options: BuildAppOptions): Promise<ModelServiceAp
   if (config.coalesceResponses) registerResponseCoalescing(app);
   await registerApiDocs(app);
   registerPredictRoute(app, { classifier, metrics, tracer, batchLimit: config.batchLimit, quality });
-  registerFeedbackRoute(app, { quality, batchLimit: config.batchLimit });
+  registerFeedbackRoute(app, {
+    quality,
+    batchLimit: config.batchLimit,
+    forwarder: options.feedbackForwarder
+      ?? (config.feedbackPeers === '' ? undefined : feedbackForwarder({ dnsName: config.feedbackPeers, port: config.port })),
+  });
   registerServiceRoutes(app, { classifier, registry: metrics.registry, lifecycle });
   return { app, metrics, lifecycle, logger, quality };
 }

@@ -106,6 +106,12 @@ export const CONFIG_KEYS = {
     key: 'feedbackTtlSeconds', env: 'FEEDBACK_TTL_SECONDS', type: 'integer', min: 1, max: 30 * 86_400, default: 3600,
     description: 'How long a prediction waits for its feedback before it is forgotten (and counted).',
   },
+  feedbackPeers: {
+    key: 'feedbackPeers', env: 'FEEDBACK_PEERS', type: 'string', default: '',
+    description: 'DNS name whose addresses are the other pods of this service (a headless Service). Feedback for a '
+      + 'prediction this pod does not remember is asked of them before answering 404, so feedback may reach any pod. '
+      + 'Empty = this pod only.',
+  },
 } as const satisfies Record<string, ConfigKeyDefinition>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -75,7 +75,10 @@ export class ModelQuality {
     this.store.remember(id, this.classIndex.get(label) ?? 0, traced);
   }
 
-  /** Matches the true `label` of prediction `id`; counts it once. */
+  /**
+   * Matches the true `label` of prediction `id`; counts it once. An unknown id is answered 404 but
+   * not counted as rejected: the caller counts it once no peer knows the id either.
+   */
   recordFeedback(id: string, label: string): FeedbackOutcome {
     const trueIndex = this.classIndex.get(label);
     if (trueIndex === undefined) {
@@ -84,7 +87,7 @@ export class ModelQuality {
     }
     const match = this.store.match(id);
     if (match.kind === 'unknown') {
-      this.reject('unknown_prediction');
+      // Not counted here: the route may still find the prediction on a peer (feedbackPeers).
       return {
         status: 404,
         message: `no prediction ${JSON.stringify(id)} is remembered: the id is not one /predict returned, or the prediction is older than `

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ROUTES } from '../contract';
+import { FEEDBACK_FORWARDED_HEADER, ROUTES } from '../contract';
+import type { FeedbackForwarder } from '../monitoring/feedback-peers';
 import type { FeedbackOutcome, ModelQuality } from '../monitoring/model-quality';
 import { HttpError } from '../plugins/errors';
 import { requestSpan } from '../plugins/request-telemetry';
@@ -9,6 +10,8 @@ import { PREDICTION_ID_PATTERN } from './predict';
 export interface FeedbackRouteOptions {
   readonly quality: ModelQuality;
   readonly batchLimit: number;
+  /** Asks the other pods about ids this pod does not remember (config key feedbackPeers). */
+  readonly forwarder?: FeedbackForwarder;
 }
 
 /** Span attribute: the trace id of the prediction a feedback request is about. */
@@ -37,8 +40,28 @@ function checkItem(value: unknown, where: string): Item | string {
 export function registerFeedbackRoute(app: FastifyInstance, options: FeedbackRouteOptions): void {
   const { quality, batchLimit } = options;
 
-  const apply = (request: FastifyRequest, item: Item): FeedbackOutcome => {
-    const outcome = quality.recordFeedback(item.predictionId, item.label);
+  const { forwarder } = options;
+
+  /** The outcome from this pod's store, or from the peer that remembers the prediction. */
+  const outcomeOf = async (request: FastifyRequest, item: Item): Promise<FeedbackOutcome & { peer?: boolean }> => {
+    const local = quality.recordFeedback(item.predictionId, item.label);
+    if (local.status !== 404) return local;
+    const forwarded = request.headers[FEEDBACK_FORWARDED_HEADER] !== undefined;
+    if (forwarded) return local; // the asking pod counts the miss once, if no pod knows the id
+    const answer = forwarder === undefined ? undefined : await forwarder(item);
+    if (answer === undefined) {
+      quality.reject('unknown_prediction');
+      return local;
+    }
+    if (answer.statusCode === 200) {
+      return { status: 200, predicted: String(answer.body.predicted), correct: answer.body.correct === true, traced: true, peer: true };
+    }
+    const status = answer.statusCode === 409 || answer.statusCode === 400 ? answer.statusCode : 404;
+    return { status, message: String(answer.body.message ?? 'a peer refused the feedback'), peer: true };
+  };
+
+  const apply = async (request: FastifyRequest, item: Item): Promise<FeedbackOutcome> => {
+    const outcome = await outcomeOf(request, item);
     const traceId = PREDICTION_ID_PATTERN.exec(item.predictionId);
     if (outcome.status === 200 && traceId !== null) {
       const span = requestSpan(request);
@@ -48,7 +71,10 @@ export function registerFeedbackRoute(app: FastifyInstance, options: FeedbackRou
         if (outcome.traced) span.addLink({ context: { traceId: traceId[1], spanId: traceId[2], traceFlags: 1 } });
       }
       request.log.info(
-        { [PREDICTION_TRACE_ID_LOG_FIELD]: traceId[1], predictionId: item.predictionId, label: item.label, predicted: outcome.predicted, correct: outcome.correct },
+        {
+          [PREDICTION_TRACE_ID_LOG_FIELD]: traceId[1], predictionId: item.predictionId, label: item.label, predicted: outcome.predicted,
+          correct: outcome.correct, ...(outcome.peer === true && { answeredBy: 'peer' }),
+        },
         `feedback for prediction ${item.predictionId}: ${item.label} (predicted ${outcome.predicted})`,
       );
     }
@@ -68,7 +94,7 @@ export function registerFeedbackRoute(app: FastifyInstance, options: FeedbackRou
         quality.reject('invalid');
         throw new HttpError(400, item);
       }
-      const outcome = apply(request, item);
+      const outcome = await apply(request, item);
       if (outcome.status !== 200) throw new HttpError(outcome.status, outcome.message);
       return { predictionId: item.predictionId, statusCode: 200, predicted: outcome.predicted, correct: outcome.correct };
     }
@@ -86,17 +112,23 @@ export function registerFeedbackRoute(app: FastifyInstance, options: FeedbackRou
       throw new HttpError(413, `batch of ${feedback.length} feedback items is over the limit of ${batchLimit} (setting batchLimit / BATCH_LIMIT): split it`);
     }
     let counted = 0;
-    const results = feedback.map((value, i) => {
+    const results = [];
+    for (const [i, value] of feedback.entries()) {
       const item = checkItem(value, `feedback[${i}]`);
       if (typeof item === 'string') {
         quality.reject('invalid');
-        return { statusCode: 400, message: item };
+        results.push({ statusCode: 400, message: item });
+        continue;
       }
-      const outcome = apply(request, item);
-      if (outcome.status !== 200) return { predictionId: item.predictionId, statusCode: outcome.status, message: outcome.message };
+      // One at a time, in order: a repeated id in the batch is then a 409, like two requests.
+      const outcome = await apply(request, item);
+      if (outcome.status !== 200) {
+        results.push({ predictionId: item.predictionId, statusCode: outcome.status, message: outcome.message });
+        continue;
+      }
       counted += 1;
-      return { predictionId: item.predictionId, statusCode: 200, predicted: outcome.predicted, correct: outcome.correct };
-    });
+      results.push({ predictionId: item.predictionId, statusCode: 200, predicted: outcome.predicted, correct: outcome.correct });
+    }
     return { counted, results };
   });
 }
