@@ -1,4 +1,5 @@
 import type { CatalogueMetrics } from '../metrics/registry';
+import { CounterSeries } from '../metrics/series';
 import type { TextClassifier } from '../model/classifier';
 import { DriftMonitor } from './drift-monitor';
 import { PredictionStore } from './prediction-store';
@@ -47,12 +48,12 @@ export class ModelQuality {
         classShare: metrics.modelClassShare,
       },
     });
+    // Once the store is full, every prediction evicts one: pre-resolved series, no allocation per call.
     const evictions = {
-      ttl: metrics.modelPredictionStoreEvictionsTotal.labels({ reason: 'ttl' }),
-      capacity: metrics.modelPredictionStoreEvictionsTotal.labels({ reason: 'capacity' }),
+      ttl: new CounterSeries(metrics.modelPredictionStoreEvictionsTotal, { reason: 'ttl' }),
+      capacity: new CounterSeries(metrics.modelPredictionStoreEvictionsTotal, { reason: 'capacity' }),
     };
-    evictions.ttl.inc(0);
-    evictions.capacity.inc(0);
+    for (const reason of ['ttl', 'capacity']) metrics.modelPredictionStoreEvictionsTotal.inc({ reason }, 0);
     this.store = new PredictionStore({
       maxEntries: options.feedbackMaxPredictions,
       ttlMs: options.feedbackTtlSeconds * 1000,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isSpanContextValid, type Tracer } from '@opentelemetry/api';
+import { INVALID_SPANID, INVALID_TRACEID, type Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { classifyDocument, MODEL_ATTRIBUTES } from '../inference/classify-document';
 import { ServiceMetrics } from '../metrics/registry';
@@ -27,14 +27,21 @@ export interface PredictRouteOptions {
  */
 export const PREDICTION_ID_PATTERN = /^([0-9a-f]{32})-([0-9a-f]{16})(?:-(\d+))?$/;
 
-function requestPredictionId(request: FastifyRequest): { id: string; traced: boolean } {
+/** The request's prediction id (see PREDICTION_ID_PATTERN). */
+function requestPredictionId(request: FastifyRequest): string {
   const span = requestSpan(request);
-  const context = span?.spanContext();
-  if (span !== undefined && context !== undefined && isSpanContextValid(context)) {
-    return { id: `${context.traceId}-${context.spanId}`, traced: span.isRecording() };
+  if (span !== undefined) {
+    const context = span.spanContext();
+    // The server span's ids come from the SDK's generator (valid by construction) or, without an SDK,
+    // are the all-zero invalid ids: a comparison is enough, no regex.
+    if (context.traceId !== INVALID_TRACEID && context.spanId !== INVALID_SPANID) return `${context.traceId}-${context.spanId}`;
   }
   const hex = randomBytes(24).toString('hex');
-  return { id: `${hex.slice(0, 32)}-${hex.slice(32)}`, traced: false };
+  return `${hex.slice(0, 32)}-${hex.slice(32)}`;
+}
+
+function sampled(request: FastifyRequest): boolean {
+  return requestSpan(request)?.isRecording() ?? false;
 }
 
 interface JsonPredictBody {
@@ -50,8 +57,8 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
   const predictionJson = predictionJsonWriter(classifier.classes, classifier.version);
   /** The single-document answer, already JSON: with the content type set, Fastify sends the string as is. */
   const answerOne = (request: FastifyRequest, reply: FastifyReply, prediction: Prediction): string => {
-    const { id, traced } = requestPredictionId(request);
-    quality.rememberPrediction(id, prediction.label, traced);
+    const id = requestPredictionId(request);
+    quality.rememberPrediction(id, prediction.label, sampled(request));
     reply.type('application/json; charset=utf-8');
     return predictionJson(prediction, id);
   };
@@ -81,7 +88,8 @@ export function registerPredictRoute(app: FastifyInstance, options: PredictRoute
       const texts = body.texts.map((text, i) => nonEmpty(text, `texts[${i}] is empty: every document needs some text`));
       const span = requestSpan(request);
       if (span !== undefined && span.isRecording()) span.setAttribute('ml.batch.size', texts.length);
-      const { id, traced } = requestPredictionId(request);
+      const id = requestPredictionId(request);
+      const traced = sampled(request);
       return {
         results: texts.map((text, i) => {
           const p = classify(request, text);
