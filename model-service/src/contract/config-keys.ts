@@ -97,6 +97,11 @@ export const CONFIG_KEYS = {
     description: 'Drift scores are exported only once the window holds this many predictions (smaller samples are noise); '
       + 'at most driftWindowSize.',
   },
+  driftMaxPerSecond: {
+    key: 'driftMaxPerSecond', env: 'DRIFT_MAX_PER_SECOND', type: 'integer', min: 1, max: 1_000_000, default: 200,
+    description: 'Most predictions per second that enter the drift window (the first ones of each second): a sample '
+      + 'that keeps drift off the cost of a request under heavy traffic and describes the traffic as well.',
+  },
   feedbackMaxPredictions: {
     key: 'feedbackMaxPredictions', env: 'FEEDBACK_MAX_PREDICTIONS', type: 'integer', min: 0, max: 10_000_000, default: 100_000,
     description: 'Most predictions remembered for POST /feedback; the oldest is forgotten (and counted) beyond it. '

@@ -18,7 +18,11 @@ export interface DriftMonitorOptions {
   readonly profile: ReferenceProfile | undefined;
   readonly windowSize: number;
   readonly minPredictions: number;
+  /** Most predictions per second that enter the window. */
+  readonly maxPerSecond: number;
   readonly gauges: DriftGauges;
+  /** Clock in ms (tests). @default Date.now */
+  readonly now?: () => number;
 }
 
 const CLASS_MIX = DRIFT_SIGNAL_NAMES.indexOf('class_mix');
@@ -29,8 +33,9 @@ const INFORMATIVE = DRIFT_SIGNAL_NAMES.indexOf('informative_mass');
 
 /**
  * Drift of the recent predictions from the model's reference profile. Per prediction it only
- * bins five numbers into the window (`observe`, O(signals + tokens)); the scores are computed
- * when Prometheus scrapes (the gauges' `collect`), O(signals × bins).
+ * bins five numbers into the window (`observe`, O(signals + tokens)), for at most `maxPerSecond`
+ * predictions a second; the scores are computed when Prometheus scrapes (the gauges' `collect`),
+ * O(signals × bins).
  */
 export class DriftMonitor {
   private readonly window: PredictionWindow | undefined;
@@ -38,9 +43,13 @@ export class DriftMonitor {
   private readonly informative: Uint8Array = new Uint8Array(0);
   private readonly classIndex = new Map<string, number>();
   private readonly bins: Int32Array = new Int32Array(DRIFT_SIGNAL_NAMES.length);
+  private readonly now: () => number;
+  private second = 0;
+  private observedThisSecond = 0;
 
   constructor(private readonly options: DriftMonitorOptions) {
     const { profile, classes, gauges } = options;
+    this.now = options.now ?? Date.now;
     classes.forEach((c, i) => this.classIndex.set(c, i));
     if (profile !== undefined) {
       this.bounds = DRIFT_SIGNAL_NAMES.map((s) => Float64Array.from(profile.signals[s].upperBounds ?? []));
@@ -60,6 +69,14 @@ export class DriftMonitor {
   observe(label: string, confidence: number, doc: TokenizedDocument): void {
     const window = this.window;
     if (window === undefined) return;
+    // A sample of at most maxPerSecond a second: above that, a prediction costs one clock read here.
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.observedThisSecond = 0;
+    }
+    if (this.observedThisSecond >= this.options.maxPerSecond) return;
+    this.observedThisSecond += 1;
     const bins = this.bins;
     const tokens = doc.tokenCount;
     bins[CLASS_MIX] = this.classIndex.get(label) ?? 0;

@@ -7,6 +7,7 @@ import { PredictionStore } from './prediction-store';
 export interface ModelQualityOptions {
   readonly driftWindowSize: number;
   readonly driftMinPredictions: number;
+  readonly driftMaxPerSecond: number;
   readonly feedbackMaxPredictions: number;
   readonly feedbackTtlSeconds: number;
   /** Clock in ms for the prediction store (tests). @default Date.now */
@@ -41,6 +42,8 @@ export class ModelQuality {
       profile: classifier.referenceProfile,
       windowSize: options.driftWindowSize,
       minPredictions: options.driftMinPredictions,
+      maxPerSecond: options.driftMaxPerSecond,
+      now: options.now,
       gauges: {
         score: metrics.modelDriftScore,
         windowPredictions: metrics.modelDriftWindowPredictions,

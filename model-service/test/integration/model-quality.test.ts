@@ -43,7 +43,9 @@ describeIfReady('model quality in a real Prometheus', () => {
     foreign = shuffled(data.test.filter((d) => !known.has(d.label)));
     service = await startModelService({
       modelPath: model.modelPath,
-      env: { MAX_EVENT_LOOP_DELAY_MS: '0', DRIFT_WINDOW_SIZE: String(WINDOW), DRIFT_MIN_PREDICTIONS: String(WINDOW), LOG_LEVEL: 'warn' },
+      env: { MAX_EVENT_LOOP_DELAY_MS: '0', DRIFT_WINDOW_SIZE: String(WINDOW), DRIFT_MIN_PREDICTIONS: String(WINDOW),
+        // The test sends each window within a second: let every prediction in, not the default sample.
+        DRIFT_MAX_PER_SECOND: '1000000', LOG_LEVEL: 'warn' },
     });
     prometheus = await startPrometheus({ targets: [{ target: service.target }] });
     await prometheus.waitForTargetsUp();

@@ -1,7 +1,9 @@
+import { Gauge } from 'prom-client';
 import { buildApp, ModelServiceApp } from '../../src/app';
 import { defaultConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createRegistry } from '../../src/metrics/registry';
+import { DriftMonitor } from '../../src/monitoring/drift-monitor';
 import { populationStabilityIndex } from '../../src/monitoring/drift-statistics';
 import { trainModel } from '../../src/model/training';
 import { TINY_CORPUS } from '../fixtures/tiny-corpus';
@@ -54,6 +56,27 @@ describe('drift monitor', () => {
     expect(gauge(text, 'model_class_share{class="sailing",source="window"}')).toBe(1);
     expect(gauge(text, 'model_class_share{class="sailing",source="reference_labels"}')).toBeCloseTo(1 / 3, 12);
     await s.app.close();
+  });
+
+  it('lets at most driftMaxPerSecond predictions a second into the window', () => {
+    const classifier = trainModel(TINY_CORPUS, { seed: 1, referenceFolds: 3 });
+    const registry = createRegistry();
+    const g = (name: string, labelNames: string[] = []) => new Gauge({ name, help: name, labelNames, registers: [registry] });
+    let now = 5_000;
+    const monitor = new DriftMonitor({
+      classes: classifier.classes, profile: classifier.referenceProfile, windowSize: 100, minPredictions: 1, maxPerSecond: 3, now: () => now,
+      gauges: { score: g('s', ['signal', 'statistic']), windowPredictions: g('w'), referenceAvailable: g('r'), classShare: g('c', ['class', 'source']) },
+    });
+    const doc = classifier.tokenize(TINY_CORPUS[0].text);
+    const observeMany = (n: number) => { for (let i = 0; i < n; i++) monitor.observe('astronomy', 0.9, doc); };
+    observeMany(10);
+    expect(monitor['window']!.length).toBe(3);
+    now += 999; // same second (5.999 s)
+    observeMany(10);
+    expect(monitor['window']!.length).toBe(3);
+    now += 1; // next second
+    observeMany(10);
+    expect(monitor['window']!.length).toBe(6);
   });
 
   it('reports drift as unavailable, not as zero, for a model without a reference profile', async () => {
