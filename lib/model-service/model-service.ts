@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { CONFIG_KEYS, ROUTES } from 'model-service/contract';
 import { modelServiceDashboard } from './dashboard';
 import type { AlertingRule, RecordingRule, RuleGroup } from '../prometheus/rule-types';
-import { modelServiceRules } from './rules';
+import { modelServiceRules, ModelServiceRulesOptions } from './rules';
 import { SCRAPE_EVERY_2S_ANNOTATION, SCRAPE_PATH_ANNOTATION, SCRAPE_PORT_ANNOTATION } from '../prometheus/scrape-configs';
 import { recommendedLabels, selectorLabels } from '../shared/labels';
 import { modelServiceSecurity, MODEL_SERVICE_MEMORY_LIMIT_MIB, MODEL_SERVICE_RESOURCES } from '../shared/presets';
@@ -40,7 +40,16 @@ export interface ModelServiceProps {
    * @default - the rules module's default (0.999)
    */
   readonly availabilityObjective?: number;
+  /**
+   * Model-quality alerting: PSI thresholds per drift signal (`driftThresholds`), how long drift must last
+   * (`driftFor`) and the accuracy objective of labelled predictions (`accuracyObjective`).
+   * @default - the rules module's defaults (DEFAULT_DRIFT_PSI_THRESHOLDS, '15m', 0.95)
+   */
+  readonly modelQuality?: ModelQualityAlertingProps;
 }
+
+/** The model-quality options of the rules, also drawn on the dashboard. */
+export type ModelQualityAlertingProps = Pick<ModelServiceRulesOptions, 'driftThresholds' | 'driftFor' | 'accuracyObjective'>;
 
 const CONFIG_DIR = '/etc/model-service';
 const CONFIG_FILE_NAME = 'config.json';
@@ -61,14 +70,20 @@ export class ModelService extends Construct {
   /** The container's memory limit, for the memory alert (the rules compare RSS to it). */
   public readonly memoryLimitBytes = MODEL_SERVICE_MEMORY_LIMIT_MIB * 1024 * 1024;
   public readonly service: k8s.KubeService;
+  /** Headless Service listing the pods, for feedback forwarding between them. */
+  public readonly peersService: k8s.KubeService;
   public readonly deployment: k8s.KubeDeployment;
   public readonly configMap: k8s.KubeConfigMap;
   private readonly availabilityObjective?: number;
+  private readonly modelQuality: ModelQualityAlertingProps;
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
     this.appName = validateResourceName(`${id}.appName`, props.appName ?? 'model-service');
+    // The headless Service for feedback forwarding is named after the app: it must be a valid name too.
+    validateResourceName(`${id}.appName (+ "-peers", the headless Service's name)`, `${this.appName}-peers`);
     this.availabilityObjective = props.availabilityObjective;
+    this.modelQuality = props.modelQuality ?? {};
     const image = validateImage(`${id}.image`, props.image ?? DEFAULT_MODEL_SERVICE_IMAGE);
     const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
     const version = props.version ?? (tag && !tag.includes('/') ? tag : 'latest');
@@ -90,6 +105,9 @@ export class ModelService extends Construct {
       ...(props.modelPath === undefined ? {} : { [CONFIG_KEYS.modelPath.key]: props.modelPath }),
       // Keep serving while the endpoints controller removes the pod from the Service.
       [CONFIG_KEYS.shutdownDrainDelayMs.key]: 5000,
+      // Each pod remembers its own predictions; the Service sends feedback to any pod, which asks the
+      // others through the headless Service below.
+      [CONFIG_KEYS.feedbackPeers.key]: `${this.appName}-peers.${namespace}.svc`,
     };
     const configData = {
       [CONFIG_FILE_NAME]: `${JSON.stringify(runtimeConfig, null, 2)}\n`,
@@ -184,6 +202,17 @@ export class ModelService extends Construct {
       },
     });
 
+    // Headless: its DNS name resolves to every ready pod, so a pod can ask the others about
+    // feedback for a prediction it did not make (config key feedbackPeers).
+    this.peersService = new k8s.KubeService(this, 'peers', {
+      metadata: { name: `${this.appName}-peers`, namespace, labels },
+      spec: {
+        clusterIp: 'None',
+        selector,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
     new k8s.KubePodDisruptionBudget(this, 'pdb', {
       metadata: { name: this.appName, namespace, labels },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
@@ -207,12 +236,13 @@ export class ModelService extends Construct {
       appName: this.appName,
       availabilityObjective: this.availabilityObjective,
       fallbackMemoryLimitBytes: this.memoryLimitBytes,
+      ...this.modelQuality,
     });
     return { alerting: rules.alerting.groups, recording: rules.recording.groups };
   }
 
   /** The service's Grafana dashboard (JSON model), for `Grafana.addDashboard()`. */
   public dashboard(): Record<string, unknown> {
-    return modelServiceDashboard({ appName: this.appName });
+    return modelServiceDashboard({ appName: this.appName, driftThresholds: this.modelQuality.driftThresholds });
   }
 }

@@ -2,6 +2,9 @@
  * `npm run load`: load-tests a running model service (start one with
  * `npm run serve -- --model <file>`) with random 20 Newsgroups test documents.
  *
+ *   --scenario in-domain (default) | drift | feedback: see bench/scenarios.ts
+ *              (--drift-rate 0.5, --feedback-rate 1, --wrong-label-rate 0)
+ *
  *   --mode users  (default) the reference Locust scenario: N users (5), each
  *                 posting a document then thinking 0.1-0.2 s
  *   --mode max    open-loop maximum throughput with autocannon (--connections 16)
@@ -10,12 +13,12 @@
  * default 1,000,000), loopback targets only. Shows live progress, then a
  * summary: req/s, p50/p95/p99 latency, responses by status, errors.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SingleBar } from 'cli-progress';
-import { loadNewsgroups } from '../src/data/newsgroups';
+import { loadScenarioDocuments, nextStep, runStep, ScenarioDocuments, ScenarioMix, SCENARIOS, ScenarioName, serviceClasses } from './scenarios';
 import { CONFIG_KEYS, ROUTES } from '../src/contract';
 
 interface Options {
@@ -27,6 +30,7 @@ interface Options {
   readonly connections: number;
   readonly durationS: number;
   readonly maxRequests: number;
+  readonly mix: ScenarioMix;
 }
 
 /** Latencies (ms) and outcomes of one run. */
@@ -34,6 +38,12 @@ class Results {
   private latencies = new Float64Array(1 << 16);
   count = 0;
   readonly byStatus = new Map<string, number>();
+  /** Answers of POST /feedback (feedback scenario), by status. */
+  readonly feedbackByStatus = new Map<string, number>();
+
+  recordFeedback(status: string): void {
+    this.feedbackByStatus.set(status, (this.feedbackByStatus.get(status) ?? 0) + 1);
+  }
 
   record(status: string, latencyMs: number): void {
     if (this.count === this.latencies.length) {
@@ -69,6 +79,10 @@ function parseOptions(): Options {
       connections: { type: 'string', default: '16' },
       duration: { type: 'string', default: '30' },
       'max-requests': { type: 'string', default: '1000000' },
+      scenario: { type: 'string', default: 'in-domain' },
+      'drift-rate': { type: 'string', default: '0.5' },
+      'feedback-rate': { type: 'string', default: '1' },
+      'wrong-label-rate': { type: 'string', default: '0' },
     },
   });
   const number = (flag: string, raw: string | undefined, min: number, max: number): number => {
@@ -87,6 +101,9 @@ function parseOptions(): Options {
     throw new Error(`--url must be a loopback address (127.x.x.x, localhost, [::1]), got ${url.hostname}`);
   }
   if (values.mode !== 'users' && values.mode !== 'max') throw new Error(`--mode must be "users" or "max", got ${values.mode}`);
+  const scenario = values.scenario as ScenarioName;
+  if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}, got ${values.scenario}`);
+  if (scenario === 'feedback' && values.mode === 'max') throw new Error('--scenario feedback needs --mode users (each feedback waits for its prediction\'s id)');
   const thinkMin = number('think-min', values['think-min'], 0, 60);
   const thinkMax = number('think-max', values['think-max'], thinkMin, 60);
   return {
@@ -98,6 +115,12 @@ function parseOptions(): Options {
     connections: Math.floor(number('connections', values.connections, 1, 1000)),
     durationS: number('duration', values.duration, 1, 3600),
     maxRequests: Math.floor(number('max-requests', values['max-requests'], 1, 10_000_000)),
+    mix: {
+      scenario,
+      driftRate: number('drift-rate', values['drift-rate'], 0, 1),
+      feedbackRate: number('feedback-rate', values['feedback-rate'], 0, 1),
+      wrongLabelRate: number('wrong-label-rate', values['wrong-label-rate'], 0, 1),
+    },
   };
 }
 
@@ -120,28 +143,18 @@ function progressBar(options: Options): SingleBar {
   return bar;
 }
 
-/** The Locust scenario: each user posts a random document, waits 0.1-0.2 s, repeats. */
-async function runUsers(options: Options, documents: readonly string[], results: Results): Promise<number> {
+/** The Locust scenario: each user posts a document of the scenario (and its feedback), waits 0.1-0.2 s, repeats. */
+async function runUsers(options: Options, documents: ScenarioDocuments, results: Results): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.users });
   const started = performance.now();
   const deadline = started + options.durationS * 1000;
-  const post = (body: string): Promise<string> => new Promise((resolve) => {
-    const req = request(new URL(ROUTES.predict, options.url), {
-      method: 'POST', agent, headers: { 'content-type': 'text/plain; charset=utf-8' },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(String(res.statusCode)));
-      res.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-    req.end(body);
-  });
   const user = async (): Promise<void> => {
     while (performance.now() < deadline && results.count < options.maxRequests) {
-      const document = documents[Math.floor(Math.random() * documents.length)];
+      const step = nextStep(options.mix, documents);
       const t0 = performance.now();
-      const status = await post(document);
-      results.record(status, performance.now() - t0);
+      const outcome = await runStep(options.url, agent, step);
+      results.record(outcome.predict, performance.now() - t0);
+      if (outcome.feedback !== undefined) results.recordFeedback(outcome.feedback);
       const think = options.thinkMinMs + Math.random() * (options.thinkMaxMs - options.thinkMinMs);
       await new Promise((r) => setTimeout(r, think));
     }
@@ -162,7 +175,7 @@ async function runUsers(options: Options, documents: readonly string[], results:
 }
 
 /** Open loop at full speed with autocannon, one random document per request. */
-async function runMax(options: Options, documents: readonly string[], results: Results): Promise<number> {
+async function runMax(options: Options, documents: ScenarioDocuments, results: Results): Promise<number> {
   const started = performance.now();
   const instance = autocannon({
     url: new URL(ROUTES.predict, options.url).toString(),
@@ -172,7 +185,7 @@ async function runMax(options: Options, documents: readonly string[], results: R
     requests: [{
       method: 'POST',
       headers: { 'content-type': 'text/plain; charset=utf-8' },
-      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: documents[Math.floor(Math.random() * documents.length)] }),
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: nextStep(options.mix, documents).text }),
     }],
   });
   const bar = progressBar(options);
@@ -198,12 +211,22 @@ async function runMax(options: Options, documents: readonly string[], results: R
   return (performance.now() - started) / 1000;
 }
 
+function describeMix(mix: ScenarioMix): string {
+  switch (mix.scenario) {
+    case 'in-domain': return 'in-domain (test documents of the model\'s classes)';
+    case 'drift': return `drift (${Math.round(mix.driftRate * 100)} % documents of other categories)`;
+    case 'feedback': return `feedback (true label for ${Math.round(mix.feedbackRate * 100)} % of predictions, `
+      + `${Math.round(mix.wrongLabelRate * 100)} % of them another class)`;
+  }
+}
+
 function printSummary(options: Options, results: Results, seconds: number): void {
   const [p50, p95, p99] = results.percentiles([50, 95, 99]);
   const rows: [string, string][] = [
     ['mode', options.mode === 'users'
       ? `${options.users} users, think ${options.thinkMinMs / 1000}-${options.thinkMaxMs / 1000} s`
       : `max throughput, ${options.connections} connections`],
+    ['scenario', describeMix(options.mix)],
     ['target', `${options.url.origin}/predict`],
     ['duration', `${seconds.toFixed(1)} s`],
     ['requests', String(results.count)],
@@ -213,6 +236,7 @@ function printSummary(options: Options, results: Results, seconds: number): void
     ['latency p99', `${p99.toFixed(2)} ms`],
     ...[...results.byStatus].sort().map(([status, count]): [string, string] => [`status ${status}`, String(count)]),
     ['errors (not 200)', `${results.errors()} (${((100 * results.errors()) / Math.max(1, results.count)).toFixed(2)} %)`],
+    ...[...results.feedbackByStatus].sort().map(([status, count]): [string, string] => [`feedback ${status}`, String(count)]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('');
@@ -223,8 +247,7 @@ async function main(): Promise<void> {
   const options = parseOptions();
   await checkService(options.url);
   process.stderr.write('loading test documents ...\n');
-  const data = await loadNewsgroups({});
-  const documents = data.test.map((d) => d.text);
+  const documents = await loadScenarioDocuments(await serviceClasses(options.url));
   const results = new Results();
   const seconds = options.mode === 'users'
     ? await runUsers(options, documents, results)

@@ -12,6 +12,9 @@ import { registerOverloadProtection } from './plugins/overload';
 import { registerRawDocumentParsers } from './plugins/raw-document-parsers';
 import { registerRequestTelemetry, tracingChildLoggerFactory } from './plugins/request-telemetry';
 import { registerResponseCoalescing } from './plugins/response-coalescing';
+import { FeedbackForwarder, feedbackForwarder } from './monitoring/feedback-peers';
+import { ModelQuality } from './monitoring/model-quality';
+import { registerFeedbackRoute } from './routes/feedback';
 import { registerPredictRoute } from './routes/predict';
 import { registerServiceRoutes } from './routes/service';
 import { errorResponseSchema } from './schemas/errors';
@@ -27,6 +30,8 @@ export interface BuildAppOptions {
   readonly tracer?: Tracer;
   /** Default: pino on stdout at config.logLevel. */
   readonly logger?: Logger;
+  /** Default: the peers of config.feedbackPeers, if set. Tests pass their own. */
+  readonly feedbackForwarder?: FeedbackForwarder;
 }
 
 export interface ModelServiceApp {
@@ -34,6 +39,7 @@ export interface ModelServiceApp {
   readonly metrics: ServiceMetrics;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
+  readonly quality: ModelQuality;
 }
 
 /** Builds the whole service (routes, telemetry, protection) without listening. */
@@ -44,6 +50,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ModelServiceAp
   const metrics = new ServiceMetrics(options.registry ?? createRegistry());
   metrics.setModelInfo(classifier.version, String(classifier.metadata.trainer ?? 'unknown'), classifier.classes);
   const lifecycle = new Lifecycle();
+  const quality = new ModelQuality(classifier, config, metrics.metrics);
 
   // Typed as the base instance: the route modules take FastifyInstance, and a
   // pino Logger type parameter would make every one of them generic.
@@ -83,7 +90,13 @@ export async function buildApp(options: BuildAppOptions): Promise<ModelServiceAp
   });
   if (config.coalesceResponses) registerResponseCoalescing(app);
   await registerApiDocs(app);
-  registerPredictRoute(app, { classifier, metrics, tracer, batchLimit: config.batchLimit });
+  registerPredictRoute(app, { classifier, metrics, tracer, batchLimit: config.batchLimit, quality });
+  registerFeedbackRoute(app, {
+    quality,
+    batchLimit: config.batchLimit,
+    forwarder: options.feedbackForwarder
+      ?? (config.feedbackPeers === '' ? undefined : feedbackForwarder({ dnsName: config.feedbackPeers, port: config.port })),
+  });
   registerServiceRoutes(app, { classifier, registry: metrics.registry, lifecycle });
-  return { app, metrics, lifecycle, logger };
+  return { app, metrics, lifecycle, logger, quality };
 }

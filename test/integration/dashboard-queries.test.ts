@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { modelServiceDashboard } from '../../lib/model-service/dashboard';
 import { modelServiceRules } from '../../lib/model-service/rules';
-import { LOKI_TRACE_ID_REGEX, METRICS, TRACE_ID_LABEL } from 'model-service/contract';
+import { LOKI_TRACE_ID_REGEX, METRICS, ROUTES, TRACE_ID_LABEL } from 'model-service/contract';
+import { TINY_CORPUS } from '../../model-service/test/fixtures/tiny-corpus';
 import { tinyModel } from '../../model-service/test/support/model';
 import {
   RunningPrometheus,
@@ -60,6 +61,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/** POST /predict, then POST /feedback with the document's true label: ground truth arriving. */
+async function predictWithFeedback(url: string, doc: { text: string; label: string }): Promise<number[]> {
+  const res = await fetch(`${url}${ROUTES.predict}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: doc.text });
+  const { predictionId } = (await res.json()) as { predictionId: string };
+  const feedback = await fetch(`${url}${ROUTES.feedback}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ predictionId, label: doc.label }),
+  });
+  await feedback.arrayBuffer();
+  return [res.status, feedback.status];
+}
+
 async function post(url: string, body: string): Promise<number> {
   const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
   await res.arrayBuffer();
@@ -82,7 +96,8 @@ describe('dashboard queries against the running service and a real Prometheus', 
     receiver = await startOtlpReceiver();
     service = await startModelService({
       modelPath: trained.modelPath,
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: APP, OTEL_BSP_SCHEDULE_DELAY: '200' },
+      // A drift window the burst fills, so the drift panels have scores to show.
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: APP, OTEL_BSP_SCHEDULE_DELAY: '200', DRIFT_WINDOW_SIZE: '50', DRIFT_MIN_PREDICTIONS: '50' },
     });
     const rules = modelServiceRules({ appName: APP });
     rulesDir = mkdtempSync(join(tmpdir(), 'rules-'));
@@ -102,9 +117,17 @@ describe('dashboard queries against the running service and a real Prometheus', 
     const total = `sum(${METRICS.httpRequestsTotal.name}{app="${APP}", route="/predict"})`;
     await until('warm-up scraped', async () => ((await queryPrometheus(prometheus.url, total))[0]?.value === 2 ? true : undefined));
 
-    for (let i = 0; i < GOOD_REQUESTS; i++) expect(await post(service.url, documents[i % documents.length])).toBe(200);
+    // Feedback in two halves with a scrape between: the feedback counters appear with the first
+    // half, so the second shows up as an increase and the accuracy rates are defined.
+    const feedbackTotal = `sum(${METRICS.modelFeedbackLabelledTotal.name}{app="${APP}"})`;
+    const half = GOOD_REQUESTS / 2;
+    for (let i = 0; i < GOOD_REQUESTS; i++) {
+      expect(await predictWithFeedback(service.url, TINY_CORPUS[i % TINY_CORPUS.length])).toEqual([200, 200]);
+      if (i === half - 1) await until('first feedback scraped', async () => ((await queryPrometheus(prometheus.url, feedbackTotal))[0]?.value === half ? true : undefined));
+    }
     for (let i = 0; i < BAD_REQUESTS; i++) expect(await post(service.url, '')).toBeGreaterThanOrEqual(400);
     const expected = 2 + GOOD_REQUESTS + BAD_REQUESTS;
+    await until('feedback scraped', async () => ((await queryPrometheus(prometheus.url, feedbackTotal))[0]?.value === GOOD_REQUESTS ? true : undefined));
     await until('burst scraped', async () =>
       (await queryPrometheus(prometheus.url, total))[0]?.value === expected ? true : undefined,
     );
@@ -126,6 +149,8 @@ describe('dashboard queries against the running service and a real Prometheus', 
   test('every query of the dashboard returns data, except those empty on a healthy service', async () => {
     const result = await runDashboardPromql(prometheus.url, model, values);
     expect(result.empty).toEqual([]);
+    // With a full drift window and ground truth for every prediction, the model-quality panels show data too.
+    expect(result.awaitingTraffic).toEqual([]);
     expect(result.expectedEmpty).toEqual(['Shed requests per second', 'annotation Firing alerts']);
   });
 
@@ -180,7 +205,8 @@ describe('dashboard queries against the running service and a real Prometheus', 
       data: { groups: { rules: { type: string; health: string; name: string }[] }[] };
     };
     const loaded = body.data.groups.flatMap((g) => g.rules);
-    expect(loaded.filter((r) => r.type === 'alerting')).toHaveLength(10);
+    const generated = modelServiceRules({ appName: APP }).alerting.groups.flatMap((g) => g.rules);
+    expect(loaded.filter((r) => r.type === 'alerting')).toHaveLength(generated.length);
     expect(loaded.filter((r) => r.health === 'err')).toEqual([]);
     const ratio = await until('recording rule evaluated', async () => {
       const r = await queryPrometheus(prometheus.url, `namespace_app:predict_errors:ratio_rate5m{app="${APP}"}`);

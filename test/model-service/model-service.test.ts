@@ -65,9 +65,15 @@ describe('model service manifests', () => {
     const config = JSON.parse(configMap.data['config.json']);
     // Only what differs from the service's defaults (port 3010 and host 0.0.0.0 are defaults:
     // runtime-config.test.ts loads this file with the service's own loader and checks both).
-    expect(config).toEqual({ shutdownDrainDelayMs: 5000 });
+    expect(config).toEqual({ shutdownDrainDelayMs: 5000, feedbackPeers: 'model-service-peers.technical-observability-for-ml.svc' });
     const withModel = manifests(synthToFiles({ profile: 'reference', modelService: { modelPath: '/data/model.json' } })).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'model-service-config') as any;
-    expect(JSON.parse(withModel.data['config.json'])).toEqual({ modelPath: '/data/model.json', shutdownDrainDelayMs: 5000 });
+    expect(JSON.parse(withModel.data['config.json'])).toEqual({
+      modelPath: '/data/model.json', shutdownDrainDelayMs: 5000, feedbackPeers: 'model-service-peers.technical-observability-for-ml.svc',
+    });
+    // feedbackPeers names a headless Service selecting exactly the Deployment's pods.
+    const peers = manifests(synthToFiles({ profile: 'reference' })).find((m) => m.kind === 'Service' && m.metadata.name === 'model-service-peers') as any;
+    expect(peers.spec.clusterIP).toBe('None');
+    expect(peers.spec.selector).toEqual(byKind('Deployment').spec.selector.matchLabels);
     const container = byKind('Deployment').spec.template.spec.containers[0];
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.CONFIG_FILE).toBe('/etc/model-service/config.json');

@@ -89,7 +89,7 @@ describe('the rendered reference stack: every address resolves to a Service that
     );
     const there =
       'there are: grafana, loki-gateway-renamed, loki-memberlist, loki-read, loki-read-headless, loki-write, loki-write-headless, ' +
-      'minio, minio-console-nodeport, model-service, prometheus-alertmanager, prometheus-alertmanager-headless, ' +
+      'minio, minio-console-nodeport, model-service, model-service-peers, prometheus-alertmanager, prometheus-alertmanager-headless, ' +
       'prometheus-kube-state-metrics, prometheus-server, tempo';
     const url = 'http://loki-gateway.technical-observability-for-ml.svc';
     expect(problems(stack, renamed)).toEqual([

@@ -7,6 +7,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import type { DriftSignal } from 'model-service/contract';
 import { DATASOURCE_UIDS } from '../../grafana/datasources';
 
 export const PROMETHEUS: common.DataSourceRef = { type: 'prometheus', uid: DATASOURCE_UIDS.prometheus };
@@ -27,6 +28,8 @@ export const HEIGHT = 8;
 export interface DashboardContext {
   /** Value of the `app` label the scrape job copies from the pod label app.kubernetes.io/name. */
   readonly appName: string;
+  /** PSI per signal at which the drift alert fires (the rules' thresholds), drawn on the drift panel. */
+  readonly driftThresholds: Readonly<Record<DriftSignal, number>>;
 }
 
 /**

@@ -1,15 +1,18 @@
 /**
  * The model-service dashboard, generated with the Grafana Foundation SDK from the service's metric catalogue.
- * Rows follow the golden signals (traffic, errors, latency, saturation), then the model, logs and traces,
+ * Rows follow the golden signals (traffic, errors, latency, saturation), then the model and its quality (drift, accuracy), logs and traces,
  * so one screen goes from "something is wrong" to the trace and the log lines of a slow request.
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DriftSignal } from 'model-service/contract';
 import { checkAppName } from '../../shared/label-value';
+import { resolveDriftThresholds } from '../rules/options';
 import { DashboardContext, DashboardRow, PROMETHEUS, VARIABLES } from './common';
 import { errorsRow } from './rows/errors';
 import { latencyRow } from './rows/latency';
 import { logsRow } from './rows/logs';
 import { modelRow } from './rows/model';
+import { modelQualityRow } from './rows/model-quality';
 import { saturationRow } from './rows/saturation';
 import { tracesRow } from './rows/traces';
 import { trafficRow } from './rows/traffic';
@@ -25,6 +28,7 @@ export const MODEL_SERVICE_ROWS: readonly DashboardRow[] = [
   latencyRow,
   saturationRow,
   modelRow,
+  modelQualityRow,
   logsRow,
   tracesRow,
 ];
@@ -69,11 +73,20 @@ function firingAlerts(ctx: DashboardContext): dashboard.AnnotationQueryBuilder {
     .step('60s');
 }
 
-export function modelServiceDashboard(opts: { readonly appName: string }): Record<string, unknown> {
-  const ctx: DashboardContext = { appName: checkAppName('modelServiceDashboard', opts.appName) };
+export interface ModelServiceDashboardOptions {
+  readonly appName: string;
+  /** PSI thresholds of the drift alerts, drawn on the drift panel. @default DEFAULT_DRIFT_PSI_THRESHOLDS */
+  readonly driftThresholds?: Partial<Record<DriftSignal, number>>;
+}
+
+export function modelServiceDashboard(opts: ModelServiceDashboardOptions): Record<string, unknown> {
+  const ctx: DashboardContext = {
+    appName: checkAppName('modelServiceDashboard', opts.appName),
+    driftThresholds: resolveDriftThresholds(opts.driftThresholds, 'modelServiceDashboard'),
+  };
   const builder = new dashboard.DashboardBuilder(`Model service: ${ctx.appName}`)
     .uid(dashboardUid(ctx.appName))
-    .description('Golden signals, model behaviour, logs and traces of the model service (generated; do not edit in Grafana).')
+    .description('Golden signals, model behaviour and quality, logs and traces of the model service (generated; do not edit in Grafana).')
     .tags([...new Set(['generated', 'model-service', ctx.appName])])
     .editable()
     .tooltip(dashboard.DashboardCursorSync.Crosshair)

@@ -68,7 +68,14 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   resolved.modelPath = resolved.modelPath === undefined
     ? resolve(packageRoot(), DEFAULT_MODEL_PATH)
     : resolveUserPath(resolved.modelPath as string, env);
-  return fromEntries(Object.entries(resolved));
+  const config = fromEntries(Object.entries(resolved));
+  if (config.driftMinPredictions > config.driftWindowSize) {
+    throw new ConfigError(
+      `driftMinPredictions (${config.driftMinPredictions}, ${CONFIG_KEYS.driftMinPredictions.env}) is larger than driftWindowSize `
+      + `(${config.driftWindowSize}, ${CONFIG_KEYS.driftWindowSize.env}): the window could never hold enough predictions; lower the first or raise the second`,
+    );
+  }
+  return config;
 }
 
 type Flags = Record<string, string | undefined>;

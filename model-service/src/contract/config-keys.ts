@@ -88,6 +88,35 @@ export const CONFIG_KEYS = {
     key: 'keepAliveTimeoutMs', env: 'KEEP_ALIVE_TIMEOUT_MS', type: 'integer', min: 0, max: 600_000, default: 72_000,
     description: 'Idle keep-alive timeout; above typical load-balancer idle timeouts (60 s) so they close first.',
   },
+  driftWindowSize: {
+    key: 'driftWindowSize', env: 'DRIFT_WINDOW_SIZE', type: 'integer', min: 10, max: 1_000_000, default: 1000,
+    description: 'Drift scores compare the most recent this-many predictions with the model\'s reference profile.',
+  },
+  driftMinPredictions: {
+    key: 'driftMinPredictions', env: 'DRIFT_MIN_PREDICTIONS', type: 'integer', min: 1, max: 1_000_000, default: 200,
+    description: 'Drift scores are exported only once the window holds this many predictions (smaller samples are noise); '
+      + 'at most driftWindowSize.',
+  },
+  driftMaxPerSecond: {
+    key: 'driftMaxPerSecond', env: 'DRIFT_MAX_PER_SECOND', type: 'integer', min: 1, max: 1_000_000, default: 200,
+    description: 'Most predictions per second that enter the drift window (the first ones of each second): a sample '
+      + 'that keeps drift off the cost of a request under heavy traffic and describes the traffic as well.',
+  },
+  feedbackMaxPredictions: {
+    key: 'feedbackMaxPredictions', env: 'FEEDBACK_MAX_PREDICTIONS', type: 'integer', min: 0, max: 10_000_000, default: 100_000,
+    description: 'Most predictions remembered for POST /feedback; the oldest is forgotten (and counted) beyond it. '
+      + '0 = remember none (every feedback gets 404).',
+  },
+  feedbackTtlSeconds: {
+    key: 'feedbackTtlSeconds', env: 'FEEDBACK_TTL_SECONDS', type: 'integer', min: 1, max: 30 * 86_400, default: 3600,
+    description: 'How long a prediction waits for its feedback before it is forgotten (and counted).',
+  },
+  feedbackPeers: {
+    key: 'feedbackPeers', env: 'FEEDBACK_PEERS', type: 'string', default: '',
+    description: 'DNS name whose addresses are the other pods of this service (a headless Service). Feedback for a '
+      + 'prediction this pod does not remember is asked of them before answering 404, so feedback may reach any pod. '
+      + 'Empty = this pod only.',
+  },
 } as const satisfies Record<string, ConfigKeyDefinition>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -3,6 +3,7 @@ import { Attributes, Context, ROOT_CONTEXT, Span, SpanStatusCode, trace, Tracer 
 import { InferenceStage } from '../contract';
 import { ServiceMetrics } from '../metrics/registry';
 import { Prediction, TextClassifier } from '../model/classifier';
+import type { DriftMonitor } from '../monitoring/drift-monitor';
 
 /** Span attribute names for the model (no semantic convention exists for them yet). */
 export const MODEL_ATTRIBUTES = {
@@ -34,8 +35,9 @@ export function classifyDocument(
   metrics: ServiceMetrics,
   tracer: Tracer,
   requestSpan: Span | undefined,
+  drift?: DriftMonitor,
 ): Prediction {
-  if (requestSpan === undefined || !requestSpan.isRecording()) return classifyUntraced(classifier, text, metrics);
+  if (requestSpan === undefined || !requestSpan.isRecording()) return classifyUntraced(classifier, text, metrics, drift);
 
   const parent: Context = trace.setSpan(ROOT_CONTEXT, requestSpan);
   const preprocess = tracer.startSpan('preprocess', undefined, parent);
@@ -66,6 +68,7 @@ export function classifyDocument(
     stage.setAttributes(attributes);
     stage.end();
     record(metrics, prediction, t1 - t0, t3 - t2, t5 - t4);
+    drift?.observe(prediction.label, prediction.confidence, doc);
     return prediction;
   } catch (err) {
     // A classifier failure is a bug (answered 500): record it on the spans still open.
@@ -80,7 +83,7 @@ export function classifyDocument(
   }
 }
 
-function classifyUntraced(classifier: TextClassifier, text: string, metrics: ServiceMetrics): Prediction {
+function classifyUntraced(classifier: TextClassifier, text: string, metrics: ServiceMetrics, drift: DriftMonitor | undefined): Prediction {
   const t0 = performance.now();
   const doc = classifier.tokenize(text);
   const t1 = performance.now();
@@ -89,6 +92,7 @@ function classifyUntraced(classifier: TextClassifier, text: string, metrics: Ser
   const prediction = classifier.predictVector(vector, doc);
   const t3 = performance.now();
   record(metrics, prediction, t1 - t0, t2 - t1, t3 - t2);
+  drift?.observe(prediction.label, prediction.confidence, doc);
   return prediction;
 }
 

@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { ModelParts, OutputKind } from './model-parts';
+import { checkReferenceProfile } from './reference-profile';
 
 /**
  * The model artifact: ONE JSON file
  *
- *   { "format": "tfidf-logreg-text-classifier", "formatVersion": 1,
- *     "payloadSha256": "<hex>", "payload": { classes, vocabulary, idf, weights, intercepts, output, metadata } }
+ *   { "format": "tfidf-logreg-text-classifier", "formatVersion": 2,
+ *     "payloadSha256": "<hex>", "payload": { classes, vocabulary, idf, weights, intercepts, output, metadata, referenceProfile } }
+ *
+ * Format 2 adds `referenceProfile` (./reference-profile.ts: the training data's class mix and
+ * signal histograms, for drift detection). Format-1 files still load, without a profile: the
+ * service then reports drift as unavailable.
  *
  * Large arrays are little-endian Float32 bytes in base64 and the vocabulary is
  * one "\n"-joined string (terms never contain whitespace): that keeps a
@@ -18,7 +23,9 @@ import type { ModelParts, OutputKind } from './model-parts';
  */
 
 export const ARTIFACT_FORMAT = 'tfidf-logreg-text-classifier';
-export const ARTIFACT_FORMAT_VERSION = 1;
+export const ARTIFACT_FORMAT_VERSION = 2;
+/** Versions this build reads: 1 (no reference profile) and 2. */
+const READABLE_FORMAT_VERSIONS: readonly unknown[] = [1, 2];
 const VERSION_HEX_DIGITS = 16;
 const OUTPUT_KINDS: readonly OutputKind[] = ['softmax', 'one-vs-rest'];
 
@@ -64,6 +71,7 @@ export function encodeArtifact(parts: ModelParts): EncodedArtifact {
     intercepts: Array.from(parts.intercepts),
     output: parts.output,
     metadata: parts.metadata,
+    ...(parts.referenceProfile && { referenceProfile: parts.referenceProfile }),
   };
   const payloadText = JSON.stringify(payload);
   const sha256 = sha256Hex(payloadText);
@@ -114,9 +122,9 @@ export function decodeArtifact(text: string, source: string): { parts: ModelPart
   if (!isRecord(envelope) || envelope.format !== ARTIFACT_FORMAT) {
     throw new ModelArtifactError(`${source}: not a model file of this service (expected "format": "${ARTIFACT_FORMAT}")`);
   }
-  if (envelope.formatVersion !== ARTIFACT_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(envelope.formatVersion)) {
     throw new ModelArtifactError(
-      `${source}: model format version ${JSON.stringify(envelope.formatVersion)} is not supported by this build (it reads version ${ARTIFACT_FORMAT_VERSION}); ${retrain}`,
+      `${source}: model format version ${JSON.stringify(envelope.formatVersion)} is not supported by this build (it reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}); ${retrain}`,
     );
   }
   const payload = envelope.payload;
@@ -155,9 +163,19 @@ export function decodeArtifact(text: string, source: string): { parts: ModelPart
   }
   const metadata = payload.metadata;
   if (!isRecord(metadata)) throw new ModelArtifactError(`${source}: "metadata" must be an object`);
+  let referenceProfile;
+  if (payload.referenceProfile !== undefined) {
+    if (envelope.formatVersion === 1) throw new ModelArtifactError(`${source}: a format-1 file cannot carry "referenceProfile"; ${retrain}`);
+    const checked = checkReferenceProfile(payload.referenceProfile, K, vocabulary.length);
+    if (typeof checked === 'string') throw new ModelArtifactError(`${source}: ${checked} — the file is damaged; ${retrain}`);
+    referenceProfile = checked;
+  }
 
   return {
-    parts: { classes: classes as string[], vocabulary, idf, weights, intercepts: Float64Array.from(intercepts as number[]), output, metadata },
+    parts: {
+      classes: classes as string[], vocabulary, idf, weights, intercepts: Float64Array.from(intercepts as number[]), output, metadata,
+      ...(referenceProfile && { referenceProfile }),
+    },
     version: sha256.slice(0, VERSION_HEX_DIGITS),
     sha256,
   };

@@ -36,12 +36,16 @@ export interface Prediction {
   readonly outOfVocabularyCount: number;
 }
 
+import type { ReferenceProfile } from './reference-profile';
+
 export interface TextClassifier {
   /** Content hash of the model artifact. */
   readonly version: string;
   readonly classes: readonly string[];
   /** Training metadata as stored in the artifact (trainer, hyper-parameters, data checksum, evaluation...). */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** What the training data looked like (absent for format-1 model files): see reference-profile.ts. */
+  readonly referenceProfile?: ReferenceProfile;
 
   tokenize(text: string): TokenizedDocument;
   tfidf(doc: TokenizedDocument): SparseVector;

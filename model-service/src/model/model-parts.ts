@@ -3,6 +3,8 @@
  * stores and everything the in-memory classifier is built from.
  */
 
+import type { ReferenceProfile } from './reference-profile';
+
 /**
  * How class scores become probabilities:
  * - `softmax`: multinomial model, p = softmax(scores).
@@ -23,4 +25,6 @@ export interface ModelParts {
   readonly output: OutputKind;
   /** Trainer, hyper-parameters, training data checksum and counts, evaluation, creation time. */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** What the training data looked like, for drift detection; absent in format-1 files. */
+  readonly referenceProfile?: ReferenceProfile;
 }

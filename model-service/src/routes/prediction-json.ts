@@ -2,7 +2,7 @@ import type { Prediction } from '../model/classifier';
 
 /**
  * Writes the single-document answer `{"result", "confidence", "probabilities",
- * "modelVersion"}` as JSON, for the `POST /predict` hot path.
+ * "modelVersion", "predictionId"}` as JSON, for the `POST /predict` hot path.
  *
  * Why not Fastify's schema serializer (fast-json-stringify): `probabilities`
  * is keyed by the model's class names, which the schema can only describe as
@@ -13,15 +13,16 @@ import type { Prediction } from '../model/classifier';
  * concatenations. The output is exactly `JSON.stringify` of the same object (a
  * test checks it), and the route schema still documents the shape.
  */
-export function predictionJsonWriter(classes: readonly string[], modelVersion: string): (p: Prediction) => string {
+export function predictionJsonWriter(classes: readonly string[], modelVersion: string): (p: Prediction, predictionId: string) => string {
   const resultFields = new Map(classes.map((c) => [c, `{"result":${JSON.stringify(c)},"confidence":`]));
   const probabilityKeys = classes.map((c, i) => `${i === 0 ? '' : ','}${JSON.stringify(c)}:`);
-  const tail = `},"modelVersion":${JSON.stringify(modelVersion)}}`;
-  return (p) => {
+  const tail = `},"modelVersion":${JSON.stringify(modelVersion)},"predictionId":`;
+  return (p, predictionId) => {
     const head = resultFields.get(p.label) ?? `{"result":${JSON.stringify(p.label)},"confidence":`;
     let out = `${head}${jsonNumber(p.confidence)},"probabilities":{`;
     for (let c = 0; c < classes.length; c++) out += probabilityKeys[c] + jsonNumber(p.probabilities[classes[c]]);
-    return out + tail;
+    // Prediction ids are hex digits and dashes: nothing to escape.
+    return `${out}${tail}"${predictionId}"}`;
   };
 }
 

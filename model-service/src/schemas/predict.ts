@@ -20,6 +20,10 @@ export const predictionSchema = {
       additionalProperties: { type: 'number' },
     },
     modelVersion: { type: 'string', description: 'Content hash of the model that answered.' },
+    predictionId: {
+      type: 'string',
+      description: 'Send it back with the true label to POST /feedback. `<trace id>-<span id>`: the trace id finds the request\'s trace and logs.',
+    },
   },
 } as const;
 
@@ -38,6 +42,7 @@ export const batchPredictionSchema = {
           result: { type: 'string' },
           confidence: { type: 'number' },
           probabilities: { type: 'object', additionalProperties: { type: 'number' } },
+          predictionId: { type: 'string', description: 'This document\'s prediction id: the request\'s, plus `-<index>`.' },
         },
       },
     },

@@ -56,6 +56,15 @@ describe('loadConfig', () => {
       .toThrow(/cannot read config file/);
   });
 
+  it('validates the model-quality keys, alone and together', () => {
+    expect(loadConfig({ env: { DRIFT_WINDOW_SIZE: '500', FEEDBACK_TTL_SECONDS: '60' } })).toMatchObject({ driftWindowSize: 500, feedbackTtlSeconds: 60 });
+    expect(() => loadConfig({ env: { DRIFT_WINDOW_SIZE: '5' } })).toThrow('invalid environment variable DRIFT_WINDOW_SIZE: "5" is not between 10 and 1000000');
+    expect(() => loadConfig({ env: { FEEDBACK_MAX_PREDICTIONS: '-1' } })).toThrow(/FEEDBACK_MAX_PREDICTIONS: "-1" is not between 0/);
+    expect(() => loadConfig({ env: { DRIFT_WINDOW_SIZE: '100', DRIFT_MIN_PREDICTIONS: '200' } })).toThrow(
+      'driftMinPredictions (200, DRIFT_MIN_PREDICTIONS) is larger than driftWindowSize (100, DRIFT_WINDOW_SIZE): the window could never hold enough predictions',
+    );
+  });
+
   it('rejects unknown flags, listing the known ones', () => {
     expect(() => loadConfig({ argv: ['--modle', 'm'], env: {} })).toThrow(/--modle.*Known flags: --config, --model, --port, --host/);
   });

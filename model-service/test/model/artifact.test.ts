@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +29,8 @@ describe('model artifact validation', () => {
 
   it('stores everything the issue lists in one file', () => {
     const envelope = JSON.parse(good);
-    expect(envelope).toMatchObject({ format: 'tfidf-logreg-text-classifier', formatVersion: 1 });
-    expect(Object.keys(envelope.payload).sort()).toEqual(['classes', 'idf', 'intercepts', 'metadata', 'output', 'termCount', 'vocabulary', 'weights']);
+    expect(envelope).toMatchObject({ format: 'tfidf-logreg-text-classifier', formatVersion: 2 });
+    expect(Object.keys(envelope.payload).sort()).toEqual(['classes', 'idf', 'intercepts', 'metadata', 'output', 'referenceProfile', 'termCount', 'vocabulary', 'weights']);
     expect(envelope.payload.metadata).toEqual(
       expect.objectContaining({ trainer: 'softmax-sgd', hyperParameters: expect.any(Object), createdAt: expect.any(String), trainDocuments: 18 }),
     );
@@ -40,7 +41,8 @@ describe('model artifact validation', () => {
     ['truncated', () => good.slice(0, Math.floor(good.length / 2)), 'truncated or not JSON'],
     ['not JSON', 'model = {}', 'truncated or not JSON'],
     ['another format', '{"format":"onnx"}', 'not a model file of this service'],
-    ['a newer format version', () => good.replace('"formatVersion":1', '"formatVersion":2'), 'model format version 2 is not supported'],
+    ['a newer format version', () => good.replace('"formatVersion":2', '"formatVersion":3'), 'model format version 3 is not supported'],
+    ['a format-1 file with a reference profile', () => good.replace('"formatVersion":2', '"formatVersion":1'), 'a format-1 file cannot carry "referenceProfile"'],
     ['a flipped byte in the weights', () => good.replace(/("weights":\{"dtype":"float32","length":\d+,"base64":")(.)/, (_, p, c) => p + (c === 'A' ? 'B' : 'A')), 'corrupt or was edited'],
     ['an edited class name', () => good.replace('"astronomy"', '"astrology"'), 'corrupt or was edited'],
   ])('refuses %s', async (name, content, message) => {
@@ -60,6 +62,27 @@ describe('model artifact validation', () => {
     await expect(loadText('duplicate-term.json', duplicate.text)).rejects.toThrow(`invalid vocabulary (duplicate vocabulary term ${JSON.stringify(vocabulary[2])} at positions 2 and 5)`);
     const oneClass = encodeArtifact({ ...model.parts, classes: ['only'] });
     await expect(loadText('one-class.json', oneClass.text)).rejects.toThrow('at least two distinct class names');
+  });
+
+  it('loads a format-1 file (written before reference profiles) without a profile', async () => {
+    const envelope = JSON.parse(good);
+    delete envelope.payload.referenceProfile;
+    const payloadText = JSON.stringify(envelope.payload);
+    const sha = createHash('sha256').update(payloadText).digest('hex');
+    const v1 = `{"format":"tfidf-logreg-text-classifier","formatVersion":1,"payloadSha256":"${sha}","payload":${payloadText}}\n`;
+    const loaded = await loadText('format-1.json', v1);
+    expect(loaded.referenceProfile).toBeUndefined();
+    expect(loaded.classify('the telescope and the moon').label).toBe(model.classify('the telescope and the moon').label);
+  });
+
+  it('refuses a consistently hashed file whose reference profile does not add up', async () => {
+    const profile = model.parts.referenceProfile!;
+    const short = encodeArtifact({ ...model.parts, referenceProfile: { ...profile, labelCounts: [1] } });
+    await expect(loadText('short-labels.json', short.text)).rejects.toThrow('"referenceProfile.labelCounts" must hold 3 counts, one per class');
+    const counts = [...profile.signals.confidence.counts];
+    counts[0] += 1;
+    const extra = encodeArtifact({ ...model.parts, referenceProfile: { ...profile, signals: { ...profile.signals, confidence: { ...profile.signals.confidence, counts } } } });
+    await expect(loadText('extra-count.json', extra.text)).rejects.toThrow(`"referenceProfile.signals.confidence".counts add up to ${profile.documents + 1}, not to the ${profile.documents} documents`);
   });
 
   it('explains a missing path and a directory', async () => {

@@ -90,7 +90,7 @@ describe('POST /predict', () => {
     for (const contentType of ['application/octet-stream', 'text/plain; charset=latin1']) {
       const response = await post(junk, { 'content-type': contentType });
       expect(response.statusCode).toBe(200);
-      expect(Object.keys(response.json()).sort()).toEqual(['confidence', 'modelVersion', 'probabilities', 'result']);
+      expect(Object.keys(response.json()).sort()).toEqual(['confidence', 'modelVersion', 'predictionId', 'probabilities', 'result']);
     }
     // JSON that is not JSON is the client's mistake, and the answer says how to send it.
     const json = await post(junk, { 'content-type': 'application/json' });

@@ -3,6 +3,7 @@ import { predictionJsonWriter } from '../../src/routes/prediction-json';
 
 describe('predictionJsonWriter', () => {
   const classes = ['rec.autos', 'quote"and\\back', 'ünïcödé', 'line\nbreak'];
+  const id = '0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331';
   const write = predictionJsonWriter(classes, '98cdf6ee87201bcb');
   const prediction = (label: string, values: number[]): Prediction => ({
     label,
@@ -19,12 +20,12 @@ describe('predictionJsonWriter', () => {
     ['a label outside the class list', 'other', [0.1, 0.2, 0.3, 0.4]],
   ])('writes exactly JSON.stringify of the answer: %s', (_name, label, values) => {
     const p = prediction(label as string, values as number[]);
-    const expected = JSON.stringify({ result: p.label, confidence: p.confidence, probabilities: p.probabilities, modelVersion: '98cdf6ee87201bcb' });
-    expect(write(p)).toBe(expected);
+    const expected = JSON.stringify({ result: p.label, confidence: p.confidence, probabilities: p.probabilities, modelVersion: '98cdf6ee87201bcb', predictionId: id });
+    expect(write(p, id)).toBe(expected);
   });
 
   it('writes non-finite numbers as null, as JSON does', () => {
     const p = prediction('rec.autos', [NaN, Infinity, 0, 1]);
-    expect(JSON.parse(write(p)).probabilities).toEqual({ 'rec.autos': null, 'quote"and\\back': null, 'ünïcödé': 0, 'line\nbreak': 1 });
+    expect(JSON.parse(write(p, id)).probabilities).toEqual({ 'rec.autos': null, 'quote"and\\back': null, 'ünïcödé': 0, 'line\nbreak': 1 });
   });
 });

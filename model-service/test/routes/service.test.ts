@@ -28,7 +28,7 @@ describe('service routes', () => {
   it('serves the OpenAPI document and the docs UI', async () => {
     const spec = await t.app.inject({ method: 'GET', url: '/docs/json' });
     expect(spec.statusCode).toBe(200);
-    expect(Object.keys(spec.json().paths).sort()).toEqual([ROUTES.health, ROUTES.info, ROUTES.metrics, ROUTES.predict, ROUTES.ready].sort());
+    expect(Object.keys(spec.json().paths).sort()).toEqual([ROUTES.feedback, ROUTES.health, ROUTES.info, ROUTES.metrics, ROUTES.predict, ROUTES.ready].sort());
     const ui = await t.app.inject({ method: 'GET', url: '/docs' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toBe('text/html; charset=utf-8');

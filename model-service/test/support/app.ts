@@ -8,6 +8,7 @@ import { buildApp, ModelServiceApp } from '../../src/app';
 import { defaultConfig, ServiceConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createRegistry } from '../../src/metrics/registry';
+import type { FeedbackForwarder } from '../../src/monitoring/feedback-peers';
 import { tinyModel, TrainedModel } from './model';
 
 export interface TestApp extends ModelServiceApp {
@@ -20,7 +21,7 @@ let cachedModel: Promise<TrainedModel> | undefined;
 
 export async function buildTestApp(
   overrides: Partial<ServiceConfig> = {},
-  options: { tracer?: Tracer } = {},
+  options: { tracer?: Tracer; feedbackForwarder?: FeedbackForwarder } = {},
 ): Promise<TestApp> {
   cachedModel ??= tinyModel();
   const model = await cachedModel;
@@ -37,6 +38,7 @@ export async function buildTestApp(
     registry: createRegistry(),
     logger,
     tracer: options.tracer,
+    feedbackForwarder: options.feedbackForwarder,
   });
   return { ...service, model, logs };
 }

@@ -18,6 +18,7 @@ const PANEL_MODULES: Record<string, { module: string; fieldConfig: boolean }> = 
   table: { module: 'table', fieldConfig: true },
   logs: { module: 'logs', fieldConfig: false },
   stat: { module: 'stat', fieldConfig: false },
+  bargauge: { module: 'bargauge', fieldConfig: false },
 };
 /** Datasource type -> SDK module and the name of its query type there (loki's is spelt in lower case). */
 const QUERY_TYPES: Record<string, { module: string; type: string }> = {

@@ -1,6 +1,6 @@
 import { modelServiceDashboard } from '../../../lib/model-service/dashboard';
 import { modelServiceRules } from '../../../lib/model-service/rules';
-import { METRICS } from 'model-service/contract';
+import { DEFAULT_DRIFT_PSI_THRESHOLDS, DRIFT_SIGNAL_NAMES, METRICS } from 'model-service/contract';
 import { promtool, withYamlFiles } from '../../prometheus/promtool';
 import { prometheusQueries, substitute, assertNoVariables } from '../../../verify/dashboard-queries';
 import { dashboardSchemaErrors } from './dashboards-schema';
@@ -38,9 +38,9 @@ describe('model-service dashboard', () => {
     expect(model.uid).toBe('model-service-overview');
   });
 
-  test('rows follow the golden signals, then model, logs and traces', () => {
+  test('rows follow the golden signals, then model and its quality, logs and traces', () => {
     expect(panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual([
-      'Traffic', 'Errors', 'Latency', 'Saturation', 'Model', 'Logs', 'Traces',
+      'Traffic', 'Errors', 'Latency', 'Saturation', 'Model', 'Model quality', 'Logs', 'Traces',
     ]);
   });
 
@@ -61,6 +61,24 @@ describe('model-service dashboard', () => {
         } else {
           // Recorded SLO series are aggregated per namespace and app (no pod); the objective per app.
           expect(matchers).toBe(metric.startsWith('namespace_app:') ? 'app="model-service", namespace="$namespace"' : 'app="model-service"');
+        }
+      }
+    }
+  });
+
+  test('the model-quality row draws every drift signal against its alert threshold, and reads recorded accuracy', () => {
+    const drift = byTitle('Drift per signal (PSI ÷ alert threshold)');
+    expect(drift.targets!.map((t) => t.expr)).toEqual(
+      DRIFT_SIGNAL_NAMES.map((s) => expect.stringMatching(new RegExp(`signal="${s}", statistic="psi"\\}\\) / ${DEFAULT_DRIFT_PSI_THRESHOLDS[s]}$`))),
+    );
+    const custom = modelServiceDashboard({ appName: 'model-service', driftThresholds: { class_mix: 0.3 } }) as unknown as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const customDrift = custom.panels.find((p) => p.title === 'Drift per signal (PSI ÷ alert threshold)')!;
+    expect(customDrift.targets![0].expr).toMatch(/signal="class_mix", statistic="psi"\}\) \/ 0\.3$/);
+    const recorded = modelServiceRules({ appName: 'model-service' }).recording.groups.flatMap((g) => g.rules.map((r) => r.record));
+    for (const title of ['Accuracy of labelled predictions', 'Feedback coverage and losses']) {
+      for (const t of byTitle(title).targets!) {
+        for (const [, metric] of t.expr!.matchAll(/([a-zA-Z_:][\w:]*)\{/g)) {
+          if (metric.includes(':')) expect(recorded).toContain(metric);
         }
       }
     }

@@ -6,8 +6,11 @@
  * series keeps it SILENT. Series are sampled every minute (`interval: 1m`); `a+bxn` is promtool's
  * expanding notation (start a, add b per sample, n samples).
  */
-import { DEFAULT_PROCESS_METRICS, METRICS, ROUTES } from 'model-service/contract';
-import { BURN_ALERTS, GOLDEN_SIGNAL_ALERTS } from '../../../lib/model-service/rules';
+import { DEFAULT_PROCESS_METRICS, DRIFT_SIGNAL_NAMES, METRICS, ROUTES } from 'model-service/contract';
+import { BURN_ALERTS, DEFAULT_DRIFT_PSI_THRESHOLDS, GOLDEN_SIGNAL_ALERTS, MODEL_QUALITY_ALERTS } from '../../../lib/model-service/rules';
+import {
+  ACCURACY_OBJECTIVE_RECORD, ACCURACY_WINDOWS, FEEDBACK_COVERAGE_RECORD, accuracyRecord,
+} from '../../../lib/model-service/rules/model-quality';
 import { OBJECTIVE_RECORD, SLO_WINDOWS, errorRatioRecord } from '../../../lib/model-service/rules/slo';
 import { PREDICT_ROUTE } from '../../../lib/model-service/rules/selectors';
 
@@ -128,8 +131,57 @@ function ksmMemoryLimit(bytes: number, minutes: number): InputSeries {
   };
 }
 
+/** A PSI drift score of one signal, `value` for `minutes` samples (then `after`, if given, for as long). */
+function driftScore(signal: string, value: number, minutes: number, after?: number): InputSeries {
+  const values = after === undefined ? `${value}x${minutes}` : `${value}x${minutes} ${after}x${minutes}`;
+  return { series: series(METRICS.modelDriftScore.name, { signal, statistic: 'psi' }), values };
+}
+
+/**
+ * Feedback counters with `labelledPerMinute` labelled predictions a minute of which `accuracy` were right
+ * (all of class rec.autos; the wrong ones predicted rec.motorcycles), and 4x as many predictions.
+ */
+function feedback(accuracy: number, labelledPerMinute: number, minutes: number): InputSeries[] {
+  const right = Math.round(labelledPerMinute * accuracy);
+  const wrong = labelledPerMinute - right;
+  return [
+    { series: series(METRICS.modelFeedbackLabelledTotal.name, { true_class: 'rec.autos', predicted_class: 'rec.autos' }), values: `0+${right}x${minutes}` },
+    { series: series(METRICS.modelFeedbackLabelledTotal.name, { true_class: 'rec.autos', predicted_class: 'rec.motorcycles' }), values: `0+${wrong}x${minutes}` },
+    { series: series(METRICS.modelFeedbackCorrectTotal.name, { class: 'rec.autos' }), values: `0+${right}x${minutes}` },
+    { series: series(METRICS.modelFeedbackCorrectTotal.name, { class: 'rec.motorcycles' }), values: `0x${minutes}` },
+    { series: series(METRICS.modelPredictionsTotal.name, { class: 'rec.autos' }), values: `0+${labelledPerMinute * 4}x${minutes}` },
+  ];
+}
+
+const Q = MODEL_QUALITY_ALERTS;
+
+/** Drift: per signal, twice its threshold for 30 min fires; 0.8 of it (in-domain traffic's level) and a 10-minute burst do not. */
+function driftCases(): RuleTestCase[] {
+  return DRIFT_SIGNAL_NAMES.flatMap((signal) => {
+    const threshold = DEFAULT_DRIFT_PSI_THRESHOLDS[signal];
+    return [
+      fire(Q.drift, `${signal} PSI at twice its threshold`, [driftScore(signal, 2 * threshold, 30)], '20m', appLabels('warning', { signal })),
+      silent(Q.drift, `${signal} PSI at 0.8 of its threshold`, [driftScore(signal, 0.8 * threshold, 30)], '20m'),
+      silent(Q.drift, `${signal} PSI over its threshold for 10 minutes only`, [driftScore(signal, 2 * threshold, 10, 0.5 * threshold)], '18m'),
+    ];
+  });
+}
+
 export function ruleTestCases(): RuleTestCase[] {
   return [
+    // --- model quality: drift per signal, drift unavailable, accuracy SLO (objective 95 %: budget 5 %).
+    ...driftCases(),
+    fire(Q.driftUnavailable, 'model without a reference profile', [gauge(METRICS.modelDriftReferenceAvailable.name, 0, 90)], '80m', podLabels('warning')),
+    silent(Q.driftUnavailable, 'model with a reference profile', [gauge(METRICS.modelDriftReferenceAvailable.name, 1, 90)], '80m'),
+    // Page: 14.4 x 5 % = 72 % of labelled predictions wrong over 1h and 5m.
+    fire(Q.accuracyBurnFast, '20% of labelled predictions right', feedback(0.2, 100, 40), '30m', appLabels('critical', { slo: 'accuracy' })),
+    silent(Q.accuracyBurnFast, '96% right (the test split\'s accuracy)', feedback(0.96, 100, 40), '30m'),
+    // Ticket: 3 x 5 % = 15 % wrong over 1d and 2h. 80 % right: a ticket, not a page.
+    fire(Q.accuracyBurnSlow, '80% of labelled predictions right', feedback(0.8, 100, 200), '3h', appLabels('warning', { slo: 'accuracy' })),
+    silent(Q.accuracyBurnFast, '80% right does not page', feedback(0.8, 100, 200), '3h'),
+    silent(Q.accuracyBurnSlow, '96% right', feedback(0.96, 100, 200), '3h'),
+    silent(Q.accuracyBurnSlow, 'no feedback at all', [gauge(METRICS.modelDriftReferenceAvailable.name, 1, 200)], '3h'),
+
     // --- error ratio over every route: 10 % 5xx fires, 1 % does not.
     fire(A.highErrorRatio, '10% of requests fail', traffic(0.1, 30), '15m', appLabels('warning')),
     silent(A.highErrorRatio, '1% of requests fail', traffic(0.01, 30), '15m'),
@@ -211,6 +263,27 @@ export function recordingRuleTests(): PromtoolTestGroup[] {
         ...SLO_WINDOWS.map((w) => ({ expr: recorded(w), eval_time: '4h', exp_samples: sample(20 / 1500) })),
         { expr: OBJECTIVE_RECORD, eval_time: '10m', exp_samples: [{ labels: `${OBJECTIVE_RECORD}{app="${APP}"}`, value: 0.999 }] },
       ],
+    },
+    {
+      name: 'recording: accuracy over 1h and 1d, feedback coverage and the accuracy objective',
+      interval: '1m',
+      input_series: feedback(0.9, 100, 300),
+      promql_expr_test: [
+        ...ACCURACY_WINDOWS.map((w) => ({
+          expr: `round(1e6 * ${accuracyRecord(w)}{app="${APP}"})`,
+          eval_time: '4h',
+          exp_samples: [{ labels: `{app="${APP}", namespace="${NAMESPACE}"}`, value: 900_000 }],
+        })),
+        // 100 labelled of 400 predictions a minute.
+        { expr: `round(1e6 * ${FEEDBACK_COVERAGE_RECORD}{app="${APP}"})`, eval_time: '4h', exp_samples: [{ labels: `{app="${APP}", namespace="${NAMESPACE}"}`, value: 250_000 }] },
+        { expr: ACCURACY_OBJECTIVE_RECORD, eval_time: '10m', exp_samples: [{ labels: `${ACCURACY_OBJECTIVE_RECORD}{app="${APP}"}`, value: 0.95 }] },
+      ],
+    },
+    {
+      name: 'recording: no feedback records no accuracy (not 0, not 1)',
+      interval: '1m',
+      input_series: [gauge(METRICS.modelDriftReferenceAvailable.name, 1, 30)],
+      promql_expr_test: [{ expr: `${accuracyRecord('1h')}{app="${APP}"}`, eval_time: '20m', exp_samples: [] }],
     },
     {
       name: 'recording: no failures records 0, not nothing',

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DRIFT_SIGNAL_NAMES } from 'model-service/contract';
 import { modelServiceRules } from '../../../lib/model-service/rules';
 import type { AlertingRule, RuleGroup } from '../../../lib/prometheus/rule-types';
 import { promtool, withYamlFiles } from '../../prometheus/promtool';
@@ -23,14 +26,14 @@ function withoutDescriptions(groups: RuleGroup<AlertingRule>[]): unknown {
 
 function withExpectedAnnotations(cases: RuleTestCase[]): RuleTestCase[] {
   return cases.map((c) => {
-    const rule = alerts.find((a) => a.alert === c.alert);
-    if (!rule) throw new Error(`unit test for unknown alert ${c.alert}`);
+    if (!alerts.some((a) => a.alert === c.alert)) throw new Error(`unit test for unknown alert ${c.alert}`);
     const tests = c.group.alert_rule_test.map((t) => ({
       ...t,
-      exp_alerts: t.exp_alerts.map((e) => ({
-        ...e,
-        exp_annotations: { summary: rule.annotations.summary, runbook_url: rule.annotations.runbook_url },
-      })),
+      exp_alerts: t.exp_alerts.map((e) => {
+        // One alert name can have a rule per signal (ModelServiceDrift): pick the rule by its own labels.
+        const rule = alerts.find((a) => a.alert === c.alert && Object.entries(a.labels).every(([k, v]) => e.exp_labels[k] === v))!;
+        return { ...e, exp_annotations: { summary: rule.annotations.summary, runbook_url: rule.annotations.runbook_url } };
+      }),
     }));
     return { ...c, group: { ...c.group, alert_rule_test: tests } };
   });
@@ -57,7 +60,8 @@ describe('model-service Prometheus rules', () => {
       { 'alerting_rules.yml': rules.alerting, 'recording_rules.yml': rules.recording },
       (dir) => promtool(['check', 'rules', 'alerting_rules.yml', 'recording_rules.yml'], dir),
     );
-    expect(result.output).toContain('SUCCESS: 10 rules found');
+    expect(result.output).toContain(`SUCCESS: ${alerts.length} rules found`);
+    expect(result.output).toContain(`SUCCESS: ${rules.recording.groups.flatMap((g) => g.rules).length} rules found`);
     expect(result.status).toBe(0);
   });
 
@@ -68,11 +72,38 @@ describe('model-service Prometheus rules', () => {
       expect(['critical', 'warning']).toContain(a.labels.severity);
       expect(a.annotations.runbook_url).toBe(`docs/runbook.md#${a.alert.toLowerCase()}`);
     }
+    const runbook = readFileSync(join(__dirname, '../../../docs/runbook.md'), 'utf8');
+    const missing = [...new Set(alerts.map((a) => a.alert))].filter((name) => !runbook.includes(`\n## ${name}\n`));
+    expect(missing).toEqual([]);
+  });
+
+  test('every drift signal has its own alert rule, tested firing and silent', () => {
+    const drift = alerts.filter((a) => a.alert === 'ModelServiceDrift').map((a) => a.labels.signal).sort();
+    expect(drift).toEqual([...DRIFT_SIGNAL_NAMES].sort());
+    for (const kind of ['fire', 'silent'] as const) {
+      const tested = ruleTestCases().filter((c) => c.alert === 'ModelServiceDrift' && c.kind === kind).map((c) => c.group.name.split(' ')[0]);
+      expect([...new Set(tested)].sort()).toEqual(drift);
+    }
+  });
+
+  test('drift thresholds and the accuracy objective are options, checked at once', () => {
+    const custom = modelServiceRules({ appName: APP, driftThresholds: { oov_ratio: 0.8 }, accuracyObjective: 0.97, driftFor: '30m' });
+    const oov = custom.alerting.groups.flatMap((g) => g.rules).find((r) => r.alert === 'ModelServiceDrift' && r.labels.signal === 'oov_ratio')!;
+    expect(oov.expr).toMatch(/> 0\.8$/);
+    expect(oov.for).toBe('30m');
+    expect(() => modelServiceRules({ appName: APP, driftThresholds: { oov: 0.5 } as never })).toThrow(
+      'modelServiceRules: driftThresholds has an unknown signal "oov"; the signals are class_mix, confidence, document_tokens, oov_ratio, informative_mass',
+    );
+    expect(() => modelServiceRules({ appName: APP, driftThresholds: { confidence: -1 } })).toThrow('driftThresholds.confidence must be a positive number, got -1');
+    expect(() => modelServiceRules({ appName: APP, accuracyObjective: 0.9 })).toThrow(
+      'accuracyObjective 0.9 leaves an error budget of 0.1, and the fast burn alert (14.4 × budget) would need more than 100 % wrong predictions; use an objective of at least 0.931',
+    );
+    expect(() => modelServiceRules({ appName: APP, driftFor: '15 minutes' })).toThrow('driftFor must be a Prometheus duration such as 15m or 1h, got "15 minutes"');
   });
 
   test('every alert is unit-tested firing on a bad series and silent on a healthy one', () => {
     const cases = ruleTestCases();
-    const names = alerts.map((a) => a.alert).sort();
+    const names = [...new Set(alerts.map((a) => a.alert))].sort();
     expect([...new Set(cases.filter((c) => c.kind === 'fire').map((c) => c.alert))].sort()).toEqual(names);
     expect([...new Set(cases.filter((c) => c.kind === 'silent').map((c) => c.alert))].sort()).toEqual(names);
   });

@@ -1,5 +1,6 @@
 import type { Prediction, SparseVector, TextClassifier, TokenizedDocument } from '../classifier';
 import type { ModelParts, OutputKind } from '../model-parts';
+import type { ReferenceProfile } from '../reference-profile';
 import { InferenceTables } from './inference-tables';
 import { WasmKernel } from './wasm/wasm-kernel';
 
@@ -8,6 +9,7 @@ export class LinearTextClassifier implements TextClassifier {
   readonly classes: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly output: OutputKind;
+  readonly referenceProfile?: ReferenceProfile;
   private readonly kernel: WasmKernel;
   private readonly scores: Float64Array;
   private versionOrThunk: string | (() => string);
@@ -33,6 +35,7 @@ export class LinearTextClassifier implements TextClassifier {
     this.classes = parts.classes;
     this.metadata = parts.metadata;
     this.output = parts.output;
+    this.referenceProfile = parts.referenceProfile;
     const tables = InferenceTables.build(parts.vocabulary, parts.idf, parts.weights, parts.classes.length);
     this.kernel = new WasmKernel(tables.layout(), parts.intercepts);
     this.scores = new Float64Array(parts.classes.length);

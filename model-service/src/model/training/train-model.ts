@@ -1,5 +1,6 @@
 import type { ModelParts } from '../model-parts';
 import { LinearTextClassifier } from '../serving/linear-classifier';
+import { crossFittedProfile, REFERENCE_FOLDS } from './reference-profile';
 import { classifierFromParts } from './save-model';
 import { TermIndex } from './term-index';
 import { documentFrequencies } from './tfidf';
@@ -19,6 +20,12 @@ export interface TrainOptions extends HyperParameterOptions {
   readonly classes?: readonly string[];
   /** Extra metadata stored in the artifact (e.g. the training data's checksum and counts). */
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Folds of the out-of-fold predictions the reference profile (drift detection) is built from;
+   * 0 = no profile. Costs `referenceFolds` extra trainings on 1 − 1/folds of the documents.
+   * @default 5 (REFERENCE_FOLDS)
+   */
+  readonly referenceFolds?: number;
   /** Progress of the slow stages, for progress bars. */
   readonly onProgress?: (stage: 'vectorize' | 'train', done: number, total: number) => void;
 }
@@ -77,7 +84,14 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
       createdAt: new Date().toISOString(),
     },
   };
-  return classifierFromParts(parts);
+  const folds = options.referenceFolds ?? REFERENCE_FOLDS;
+  if (!Number.isInteger(folds) || folds < 0 || folds === 1) throw new RangeError(`referenceFolds must be 0 or an integer >= 2, got ${folds}`);
+  if (folds === 0 || docs.length < 2) return classifierFromParts(parts);
+  const referenceProfile = crossFittedProfile(docs.map((d) => d.text), labels, parts, folds, seed, (indices) =>
+    trainModel(Array.from(indices, (i) => docs[i]), {
+      ...options, classes, referenceFolds: 0, metadata: undefined, onProgress: undefined,
+    }));
+  return classifierFromParts({ ...parts, referenceProfile });
 }
 
 /**
