@@ -154,7 +154,10 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
     await workload.cleanup();
   }
-  const byContentType = Object.entries(sink.requestsByContentType()).map(([type, n]) => `${type} ${n}`).join(', ');
+  const requests = sink.requestsByContentType();
+  const byContentType = Object.entries(sink.trafficByContentType())
+    .map(([type, t]) => `${type} ${requests[type]} (${(t.bytes / t.spans).toFixed(0)} bytes per span)`)
+    .join(', ');
   printReport(results.get('baseline')!, results.get('current')!, baseline, scenarioId, turnSeconds, { baselineEnv, currentEnv, byContentType });
 }
 

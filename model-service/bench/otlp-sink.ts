@@ -51,6 +51,8 @@ export interface OtlpSink {
   rejectedCount(): number;
   /** Decoded export requests per Content-Type (without parameters), e.g. {"application/x-protobuf": 3}. */
   requestsByContentType(): Readonly<Record<string, number>>;
+  /** Body bytes (uncompressed) and spans of the decoded requests, per Content-Type. */
+  trafficByContentType(): Readonly<Record<string, { readonly bytes: number; readonly spans: number }>>;
   /** Resolves when at least `count` spans have arrived (or rejects after `timeoutMs`). */
   waitForSpans(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -164,6 +166,7 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
   let requestCount = 0;
   let rejectedCount = 0;
   const byContentType: Record<string, number> = {};
+  const trafficByType: Record<string, { bytes: number; spans: number }> = {};
   const waiters = new Set<() => void>();
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
@@ -180,13 +183,18 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
     }
     try {
       const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+      let received: number;
       if (options.keepSpans) {
         const decoded = decodeOtlp(type, raw);
-        spanCount += decoded.length;
+        received = decoded.length;
         spans.push(...decoded);
       } else {
-        spanCount += type === 'application/json' ? countSpans(raw) : countSpansProtobuf(raw);
+        received = type === 'application/json' ? countSpans(raw) : countSpansProtobuf(raw);
       }
+      spanCount += received;
+      const traffic = (trafficByType[type] ??= { bytes: 0, spans: 0 });
+      traffic.bytes += raw.length;
+      traffic.spans += received;
     } catch (err) {
       rejectedCount += 1;
       res.writeHead(400, { 'content-type': 'text/plain' }).end(String((err as Error).message));
@@ -213,6 +221,7 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
     requestCount: () => requestCount,
     rejectedCount: () => rejectedCount,
     requestsByContentType: () => ({ ...byContentType }),
+    trafficByContentType: () => Object.fromEntries(Object.entries(trafficByType).map(([type, t]) => [type, { ...t }])),
     waitForSpans(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         if (spanCount >= count) return resolve();

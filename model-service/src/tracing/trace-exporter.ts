@@ -23,15 +23,14 @@ export const CONTENT_TYPE_OF: Readonly<Record<OtlpTracesProtocol, string>> = {
 };
 
 /**
- * Default when neither protocol variable is set: JSON, because it costs the loaded server no
- * more CPU per request than protobuf, and protobuf was measured costing more. `npm run bench:ab`,
- * scenario (c), the two protocols serving side by side: protobuf / JSON CPU per request 1.02
- * (12 turns, no difference resolved) and 1.046 (24 turns, quartiles 1.00-1.08); an earlier
- * CPU profile put the library's protobuf serializer at ~37 µs per request against ~15 for JSON.
- * Our JSON against the library's (with `flags`): 1.02, no difference. Protobuf bodies are ~2.7 ×
- * smaller (235 against 627 bytes per span), which matters only where bandwidth to the backend is
- * scarce; both are accepted and stored by Tempo 2.0.0 and by current Tempo. Figures and the
- * commands in docs/serving.md ("Trace export protocol").
+ * Default when neither protocol variable is set: JSON, because protobuf is no cheaper for the
+ * loaded server. `npm run bench:ab`, scenario (c), the two protocols serving side by side:
+ * protobuf / JSON CPU per request 1.022 (12 turns), 1.046 (24 turns, quartiles 1.00-1.08) and
+ * 1.034 (24 turns), never below 1; an earlier CPU profile put the library's protobuf serializer
+ * at ~37 µs per request against ~15 for JSON. Our JSON against the library's (with `flags`):
+ * 1.02, no difference. Protobuf bodies are 3 × smaller (160 against 484 bytes per span), which
+ * matters only where bandwidth to the backend is scarce. Both are accepted and stored by Tempo
+ * 2.0.0. Figures and the commands: docs/serving.md, "Trace export protocol".
  */
 export const DEFAULT_TRACES_PROTOCOL: OtlpTracesProtocol = 'http/json';
 
