@@ -1,4 +1,5 @@
 import type { Counter, Histogram } from 'prom-client';
+import { binOf } from './histogram-bins';
 
 /*
  * Pre-resolved handles on one labelled series of a prom-client counter or
@@ -115,7 +116,7 @@ export class HistogramSeries {
     let size = 0;
     for (const name in exemplarLabels) size += name.length + exemplarLabels[name].length;
     if (size > 128) throw new RangeError('Label set size must be smaller than 128 UTF-8 chars');
-    const bucket = this.bucketOf(value);
+    const bucket = binOf(this.bounds, value);
     const key = bucket < this.bounds.length ? this.bucketKeys[bucket] : '-1';
     const exemplar = exemplars[key];
     const timestamp = Date.now() / 1000;
@@ -128,19 +129,6 @@ export class HistogramSeries {
     }
   }
 
-  /** Index of the first bucket whose upper bound is >= value (bounds.length: only +Inf). */
-  private bucketOf(value: number): number {
-    const bounds = this.bounds;
-    let lo = 0;
-    let hi = bounds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (value <= bounds[mid]) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
   private record(value: number): HistogramRecord {
     if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
     let record = this.internals.hashMap[this.key];
@@ -148,7 +136,7 @@ export class HistogramSeries {
       this.histogram.zero(this.labels);
       record = this.internals.hashMap[this.key]!;
     }
-    const bucket = this.bucketOf(value);
+    const bucket = binOf(this.bounds, value);
     record.sum += value;
     record.count += 1;
     // Values above every bound count only in +Inf, which prom-client derives from `count`.

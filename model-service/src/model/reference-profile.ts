@@ -12,6 +12,7 @@
  */
 import { DRIFT_SIGNALS, DRIFT_SIGNAL_NAMES, DriftSignal } from '../contract';
 import type { TokenizedDocument } from './classifier';
+import { binOf } from '../metrics/histogram-bins';
 
 export interface SignalProfile {
   /** Bin upper bounds (numeric signals); absent for class_mix, whose bins are the model's classes. */
@@ -84,17 +85,6 @@ export function informativeMass(doc: TokenizedDocument, table: Uint8Array): numb
   return hits / doc.tokenCount;
 }
 
-/** Index of the bin of `value`: the first bound with value <= bound, or bounds.length (overflow). */
-export function binOf(bounds: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = bounds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (value <= bounds[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 /** The bin of every signal for one document, in DRIFT_SIGNAL_NAMES order. */
 export function signalBins(values: SignalValues, bounds: { readonly [S in DriftSignal]?: ArrayLike<number> }): number[] {

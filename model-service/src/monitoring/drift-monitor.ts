@@ -1,7 +1,8 @@
 import type { Gauge } from 'prom-client';
 import { CLASS_SHARE_SOURCES, DRIFT_SIGNAL_NAMES, DRIFT_STATISTICS, DriftSignal } from '../contract';
 import type { TokenizedDocument } from '../model/classifier';
-import { binOf, informativeMass, informativeTermTable, ReferenceProfile } from '../model/reference-profile';
+import { binOf } from '../metrics/histogram-bins';
+import { informativeMass, informativeTermTable, ReferenceProfile } from '../model/reference-profile';
 import { jensenShannonDistance, populationStabilityIndex } from './drift-statistics';
 import { PredictionWindow } from './prediction-window';
 
