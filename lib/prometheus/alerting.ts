@@ -291,6 +291,8 @@ export function alertingWarnings(
   values: PrometheusValues | CurrentPrometheusValues,
   receivers: readonly ResolvedReceiver[],
   alerts: readonly { readonly alert: string; readonly severity: AlertSeverity }[],
+  /** The release's override file, named in the hint. @default 'charts-values/prometheus.yaml' */
+  overridesFile = 'charts-values/prometheus.yaml',
 ): string[] {
   if (values.alertmanager?.enabled === false) {
     return ['alerting: Alertmanager is switched off (alertmanager.enabled: false), so firing alerts reach no one.'];
@@ -299,7 +301,7 @@ export function alertingWarnings(
     return [
       'alerting: Alertmanager has no receiver, so firing alerts reach no one. Add one with the stack prop ' +
         '`alerting: { receivers: [...] }` (Slack or webhook; README > Deploy > "Alerts: add a receiver") or under ' +
-        '`alertmanager.config` in charts-values/prometheus.yaml, then run npm run synth again.',
+        `\`alertmanager.config\` in ${overridesFile}, then run npm run synth again.`,
     ];
   }
   if (receivers.length === 0) return [];

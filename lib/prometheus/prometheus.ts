@@ -109,6 +109,6 @@ export class Prometheus extends HelmRelease<PrometheusValues | CurrentPrometheus
 
   public warnings(values: PrometheusValues | CurrentPrometheusValues): string[] {
     const alerts = this.alertingGroups.flatMap((g) => g.rules.map((r) => ({ alert: r.alert, severity: r.labels.severity })));
-    return alertingWarnings(values, this.receivers, alerts);
+    return alertingWarnings(values, this.receivers, alerts, `charts-values/${this.overridesName}.yaml`);
   }
 }
