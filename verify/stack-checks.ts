@@ -83,7 +83,9 @@ export function readSynthesized(distDir: string): SynthesizedStack {
     .flatMap((o) => Object.entries(o.data ?? {}).filter(([key]) => key.endsWith('.json')).map(([, text]) => JSON.parse(text) as Record<string, unknown>))
     .filter((d) => Array.isArray(d.panels));
   if (dashboards.length === 0) throw new Error(`${manifestsFile} has no dashboards ConfigMap`);
-  const service = objects.find((o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/component'] === 'inference');
+  // The model service's own Service is named after the app (its headless `<app>-peers` twin carries the same labels).
+  const service = objects.find((o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/component'] === 'inference'
+    && o.metadata.name === o.metadata.labels?.['app.kubernetes.io/name']);
   if (!service?.metadata.namespace) throw new Error(`${manifestsFile} has no model service Service`);
   const appName = service.metadata.labels!['app.kubernetes.io/name'];
   const dashboard = dashboards.find((d) => JSON.stringify(d).includes(`app=\\"${appName}\\"`)) ?? dashboards[0];
