@@ -152,6 +152,9 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues | LokiValues> {
       loki: {
         auth_enabled: false,
         commonConfig: { path_prefix: '/var/loki', replication_factor: 1 },
+        // No usage reports to stats.grafana.org from inside the cluster (Loki's default is on);
+        // the chart merges structuredConfig over its config template.
+        structuredConfig: { analytics: { reporting_enabled: false } },
         storage: {
           type: 's3',
           bucketNames: this.buckets,
@@ -188,6 +191,8 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues | LokiValues> {
       loki: {
         auth_enabled: false,
         commonConfig: { replication_factor: this.replicationFactor },
+        // No usage reports to stats.grafana.org from inside the cluster (Loki's default is on).
+        analytics: { reporting_enabled: false },
         schemaConfig: {
           configs: [{ ...LOKI_SCHEMA, object_store: 's3', index: { prefix: 'index_', period: '24h' } }],
         },

@@ -152,6 +152,8 @@ export class Tempo extends HelmRelease<TempoValues | CurrentTempoValues> {
         extraArgs: { 'config.expand-env': true },
         extraEnv: this.storage.credentialsEnv(),
         server: { http_listen_port: TEMPO_HTTP_PORT.reference },
+        // No usage reports to grafana.com from inside the cluster (the chart's default is on).
+        reportingEnabled: false,
         storage: { trace: { backend: 's3', s3: this.s3Config() } },
         receivers: this.otlpReceivers,
       },

@@ -13,9 +13,9 @@
  *  - discovery: there is no Kubernetes API, so `kubernetes_sd_configs` become static targets
  *    carrying the `__meta_kubernetes_*` labels discovery would give (pod-discovery.ts).
  *
- * Two more, each named where it is made: Prometheus evaluates rules every 2 s instead of every
- * minute (so a check does not wait up to a minute for the first evaluation), and Loki's and
- * Tempo's usage reports to stats.grafana.org, on by default in the render, are off (no network here).
+ * One more, named where it is made: Prometheus evaluates rules every 2 s instead of every minute
+ * (so a check does not wait up to a minute for the first evaluation). Loki's and Tempo's usage
+ * reports are already off in the render (lib/loki, lib/tempo).
  */
 import * as path from 'node:path';
 import { ConfigChange, RewrittenConfig, rewriteArgs, rewrite } from './config-rewrite';
@@ -28,7 +28,6 @@ const LISTEN = 'listen on loopback only (the pod listens on all interfaces)';
 const NO_MINIO = 'MinIO cannot run here: S3 object storage becomes the local filesystem';
 const NO_VOLUME = 'the pod volume becomes a folder of the test';
 const NO_API = 'no Kubernetes API here: discovery becomes static targets with the labels it would give';
-const NO_USAGE_REPORT = 'the render reports usage statistics to stats.grafana.org (the default); there is no network here';
 
 export interface LokiLoopback {
   readonly httpPort: number;
@@ -59,7 +58,6 @@ export function lokiForLoopback(rendered: Doc, local: LokiLoopback): RewrittenCo
     set(['ruler', 'storage'], { type: 'local', local: { directory: path.join(local.dataDir, 'rules') } }, NO_MINIO);
     rendered.schema_config.configs.forEach((_: unknown, i: number) =>
       set(['schema_config', 'configs', i, 'object_store'], 'filesystem', NO_MINIO));
-    set(['analytics', 'reporting_enabled'], false, NO_USAGE_REPORT);
   });
 }
 
@@ -109,7 +107,6 @@ export function tempoForLoopback(rendered: Doc, local: TempoLoopback): Rewritten
     set(['storage', 'trace', 'local', 'path'], path.join(local.dataDir, 'traces'), NO_VOLUME);
     set(['storage', 'trace', 'wal', 'path'], path.join(local.dataDir, 'wal'), NO_VOLUME);
     set(['overrides', 'per_tenant_override_config'], local.overridesFile, 'the ConfigMap\'s overrides.yaml, written beside tempo.yaml');
-    set(['usage_report', 'reporting_enabled'], false, NO_USAGE_REPORT);
     const generator = rendered.metrics_generator as Doc | undefined;
     if (generator) {
       set(['metrics_generator', 'ring', 'instance_addr'], LOOPBACK,
