@@ -79,75 +79,54 @@ function checkUrl(field: keyof DatasourceEndpoints, value: string): string {
   return value;
 }
 
+/** A datasource as we provision them all: proxied, under its fixed uid, not editable in the UI. */
+function provisioned(type: GrafanaDatasource['type'], url: string, jsonData: Readonly<Record<string, unknown>>, isDefault = false): GrafanaDatasource {
+  const name = { prometheus: 'Prometheus', loki: 'Loki', tempo: 'Tempo' }[type];
+  return { name, type, uid: DATASOURCE_UIDS[type], access: 'proxy', url, isDefault, editable: false, jsonData };
+}
+
 function prometheus(url: string): GrafanaDatasource {
-  return {
-    name: 'Prometheus',
-    type: 'prometheus',
-    uid: DATASOURCE_UIDS.prometheus,
-    access: 'proxy',
-    url,
-    isDefault: true,
-    editable: false,
-    jsonData: {
-      httpMethod: 'POST',
-      // The model service is scraped every 2 s (job kubernetes-pods-every-2s): telling Grafana keeps
-      // $__rate_interval at 4 scrapes instead of assuming Prometheus' 15 s default.
-      timeInterval: '2s',
-      // Exemplars on the request-duration histogram carry the trace id under this label.
-      exemplarTraceIdDestinations: [{ name: TRACE_ID_LABEL, datasourceUid: DATASOURCE_UIDS.tempo }],
-    },
-  };
+  return provisioned('prometheus', url, {
+    httpMethod: 'POST',
+    // The model service is scraped every 2 s (job kubernetes-pods-every-2s): telling Grafana keeps
+    // $__rate_interval at 4 scrapes instead of assuming Prometheus' 15 s default.
+    timeInterval: '2s',
+    // Exemplars on the request-duration histogram carry the trace id under this label.
+    exemplarTraceIdDestinations: [{ name: TRACE_ID_LABEL, datasourceUid: DATASOURCE_UIDS.tempo }],
+  }, true);
 }
 
 /** Grafana 13: the `trace_id` structured metadata the log collector attaches (lib/alloy) links to the trace. */
 function lokiCurrent(url: string): GrafanaDatasource {
-  return {
-    name: 'Loki',
-    type: 'loki',
-    uid: DATASOURCE_UIDS.loki,
-    access: 'proxy',
-    url,
-    isDefault: false,
-    editable: false,
-    jsonData: {
-      maxLines: 1000,
-      derivedFields: [
-        {
-          name: TRACE_ID_LABEL,
-          // `label` matches a label or structured metadata field by name (Grafana 10.4+).
-          matcherType: 'label',
-          matcherRegex: TRACE_ID_LABEL,
-          datasourceUid: DATASOURCE_UIDS.tempo,
-          url: VALUE_RAW,
-          urlDisplayLabel: 'Trace',
-        },
-      ],
-    },
-  };
+  return provisioned('loki', url, {
+    maxLines: 1000,
+    derivedFields: [
+      {
+        name: TRACE_ID_LABEL,
+        // `label` matches a label or structured metadata field by name (Grafana 10.4+).
+        matcherType: 'label',
+        matcherRegex: TRACE_ID_LABEL,
+        datasourceUid: DATASOURCE_UIDS.tempo,
+        url: VALUE_RAW,
+        urlDisplayLabel: 'Trace',
+      },
+    ],
+  });
 }
 
 function loki(url: string): GrafanaDatasource {
-  return {
-    name: 'Loki',
-    type: 'loki',
-    uid: DATASOURCE_UIDS.loki,
-    access: 'proxy',
-    url,
-    isDefault: false,
-    editable: false,
-    jsonData: {
-      maxLines: 1000,
-      derivedFields: [
-        {
-          // The service's completion line carries `trace=<id>`; the regex is the one the service is tested against.
-          name: 'trace',
-          matcherRegex: LOKI_TRACE_ID_REGEX,
-          datasourceUid: DATASOURCE_UIDS.tempo,
-          url: VALUE_RAW,
-        },
-      ],
-    },
-  };
+  return provisioned('loki', url, {
+    maxLines: 1000,
+    derivedFields: [
+      {
+        // The service's completion line carries `trace=<id>`; the regex is the one the service is tested against.
+        name: 'trace',
+        matcherRegex: LOKI_TRACE_ID_REGEX,
+        datasourceUid: DATASOURCE_UIDS.tempo,
+        url: VALUE_RAW,
+      },
+    ],
+  });
 }
 
 /** Tempo -> Prometheus queries for a span's service (both profiles). */
@@ -173,34 +152,25 @@ function tracesToMetrics() {
 
 /** Grafana 13: traces -> logs by structured metadata, traces -> metrics, service graph from Prometheus. */
 function tempoCurrent(url: string): GrafanaDatasource {
-  return {
-    name: 'Tempo',
-    type: 'tempo',
-    uid: DATASOURCE_UIDS.tempo,
-    access: 'proxy',
-    url,
-    isDefault: false,
-    editable: false,
-    jsonData: {
-      tracesToLogsV2: {
-        datasourceUid: DATASOURCE_UIDS.loki,
-        tags: LOGS_TAGS,
-        spanStartTimeShift: '-1m',
-        spanEndTimeShift: '1m',
-        // The span's pod/service streams, filtered on the trace id kept as structured metadata (no line scan).
-        customQuery: true,
-        query: `{$\${__tags}} | ${TRACE_ID_LABEL}="$\${__span.traceId}"`,
-      },
-      tracesToMetrics: tracesToMetrics(),
-      // The service graph and span metrics Tempo's metrics-generator writes into Prometheus.
-      serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
-      nodeGraph: { enabled: true },
-      search: { hide: false },
-      traceQuery: { timeShiftEnabled: true, spanStartTimeShift: '-30m', spanEndTimeShift: '30m' },
-      // Streamed over Tempo's HTTP port (Tempo.currentValues sets stream_over_http_enabled).
-      streamingEnabled: { search: true, metrics: true },
+  return provisioned('tempo', url, {
+    tracesToLogsV2: {
+      datasourceUid: DATASOURCE_UIDS.loki,
+      tags: LOGS_TAGS,
+      spanStartTimeShift: '-1m',
+      spanEndTimeShift: '1m',
+      // The span's pod/service streams, filtered on the trace id kept as structured metadata (no line scan).
+      customQuery: true,
+      query: `{$\${__tags}} | ${TRACE_ID_LABEL}="$\${__span.traceId}"`,
     },
-  };
+    tracesToMetrics: tracesToMetrics(),
+    // The service graph and span metrics Tempo's metrics-generator writes into Prometheus.
+    serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+    nodeGraph: { enabled: true },
+    search: { hide: false },
+    traceQuery: { timeShiftEnabled: true, spanStartTimeShift: '-30m', spanEndTimeShift: '30m' },
+    // Streamed over Tempo's HTTP port (Tempo.currentValues sets stream_over_http_enabled).
+    streamingEnabled: { search: true, metrics: true },
+  });
 }
 
 function tempo(url: string): GrafanaDatasource {
@@ -210,57 +180,48 @@ function tempo(url: string): GrafanaDatasource {
   // carry the service name as `app` (scrape relabelling) so the queries below select `$__tags`.
   const metricsTags = [{ key: SERVICE_NAME_ATTRIBUTE, value: 'app' }];
   const logsTags = LOGS_TAGS;
-  return {
-    name: 'Tempo',
-    type: 'tempo',
-    uid: DATASOURCE_UIDS.tempo,
-    access: 'proxy',
-    url,
-    isDefault: false,
-    editable: false,
-    jsonData: {
-      httpMethod: 'GET',
-      // Grafana 9.3: log lines of the span's service/pod in the span's time range, filtered by trace id.
-      tracesToLogs: {
-        datasourceUid: DATASOURCE_UIDS.loki,
-        mappedTags: logsTags,
-        mapTagNamesEnabled: true,
-        spanStartTimeShift: '-1m',
-        spanEndTimeShift: '1m',
-        filterByTraceID: true,
-        filterBySpanID: false,
-      },
-      // Grafana >= 10 reads this instead (same intent; kept so an upgraded Grafana keeps the link).
-      tracesToLogsV2: {
-        datasourceUid: DATASOURCE_UIDS.loki,
-        tags: logsTags,
-        spanStartTimeShift: '-1m',
-        spanEndTimeShift: '1m',
-        filterByTraceID: true,
-        filterBySpanID: false,
-      },
-      tracesToMetrics: {
-        datasourceUid: DATASOURCE_UIDS.prometheus,
-        tags: metricsTags,
-        spanStartTimeShift: '-5m',
-        spanEndTimeShift: '5m',
-        queries: [
-          { name: 'Request rate', query: `sum(rate(${httpRequests}{$$__tags}[1m]))` },
-          {
-            name: 'Request latency p99',
-            query: `histogram_quantile(0.99, sum by (le) (rate(${httpDurationBucket}{$$__tags}[1m])))`,
-          },
-        ],
-      },
-      // The service graph reads traces_service_graph_* from this Prometheus: Tempo's metrics-generator
-      // writes them there (Tempo.remoteWriteMetricsTo, wired by the stack). Tempo 2.0 draws an edge only
-      // for a client span and its server span from two services, so a caller must be traced too.
-      serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
-      nodeGraph: { enabled: true },
-      search: { hide: false },
-      lokiSearch: { datasourceUid: DATASOURCE_UIDS.loki },
+  return provisioned('tempo', url, {
+    httpMethod: 'GET',
+    // Grafana 9.3: log lines of the span's service/pod in the span's time range, filtered by trace id.
+    tracesToLogs: {
+      datasourceUid: DATASOURCE_UIDS.loki,
+      mappedTags: logsTags,
+      mapTagNamesEnabled: true,
+      spanStartTimeShift: '-1m',
+      spanEndTimeShift: '1m',
+      filterByTraceID: true,
+      filterBySpanID: false,
     },
-  };
+    // Grafana >= 10 reads this instead (same intent; kept so an upgraded Grafana keeps the link).
+    tracesToLogsV2: {
+      datasourceUid: DATASOURCE_UIDS.loki,
+      tags: logsTags,
+      spanStartTimeShift: '-1m',
+      spanEndTimeShift: '1m',
+      filterByTraceID: true,
+      filterBySpanID: false,
+    },
+    tracesToMetrics: {
+      datasourceUid: DATASOURCE_UIDS.prometheus,
+      tags: metricsTags,
+      spanStartTimeShift: '-5m',
+      spanEndTimeShift: '5m',
+      queries: [
+        { name: 'Request rate', query: `sum(rate(${httpRequests}{$$__tags}[1m]))` },
+        {
+          name: 'Request latency p99',
+          query: `histogram_quantile(0.99, sum by (le) (rate(${httpDurationBucket}{$$__tags}[1m])))`,
+        },
+      ],
+    },
+    // The service graph reads traces_service_graph_* from this Prometheus: Tempo's metrics-generator
+    // writes them there (Tempo.remoteWriteMetricsTo, wired by the stack). Tempo 2.0 draws an edge only
+    // for a client span and its server span from two services, so a caller must be traced too.
+    serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+    nodeGraph: { enabled: true },
+    search: { hide: false },
+    lokiSearch: { datasourceUid: DATASOURCE_UIDS.loki },
+  });
 }
 
 /** The three correlated datasources, Prometheus first (the default), in the shape the profile's Grafana reads. */

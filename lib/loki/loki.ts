@@ -143,8 +143,27 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues | LokiValues> {
     return this.profile === 'reference' ? this.referenceValues() : this.currentValues();
   }
 
-  private referenceValues(): LokiSimpleScalableValues {
+  /**
+   * The chart's `loki.storage` (same shape in both charts): path-style S3 over plain HTTP inside the
+   * cluster, the keys read from env vars (secretKeyRef) that -config.expand-env=true expands into
+   * the config, so they never appear in the values or the ConfigMap.
+   */
+  private s3Storage() {
     const { accessKey, secretKey } = this.storage.credentialsEnvNames;
+    return {
+      type: 's3',
+      bucketNames: this.buckets,
+      s3: {
+        endpoint: this.storage.s3Endpoint,
+        accessKeyId: `\${${accessKey}}`,
+        secretAccessKey: `\${${secretKey}}`,
+        s3ForcePathStyle: true,
+        insecure: true,
+      },
+    };
+  }
+
+  private referenceValues(): LokiSimpleScalableValues {
     // Loki reads the MinIO credentials from env vars (secretKeyRef), expanded into its config
     // by -config.expand-env=true, so they never appear in the values or the ConfigMap.
     const targetEnv = { extraArgs: ['-config.expand-env=true'], extraEnv: this.storage.credentialsEnv() };
@@ -155,17 +174,7 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues | LokiValues> {
         // No usage reports to stats.grafana.org from inside the cluster (Loki's default is on);
         // the chart merges structuredConfig over its config template.
         structuredConfig: { analytics: { reporting_enabled: false } },
-        storage: {
-          type: 's3',
-          bucketNames: this.buckets,
-          s3: {
-            endpoint: this.storage.s3Endpoint,
-            accessKeyId: `\${${accessKey}}`,
-            secretAccessKey: `\${${secretKey}}`,
-            s3ForcePathStyle: true,
-            insecure: true,
-          },
-        },
+        storage: this.s3Storage(),
       },
       write: { replicas: 1, ...targetEnv },
       read: { replicas: 1, ...targetEnv },
@@ -182,7 +191,6 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues | LokiValues> {
 
   private currentValues(): LokiValues {
     const deployment = this.deployment!;
-    const { accessKey, secretKey } = this.storage.credentialsEnvNames;
     return {
       deploymentMode: deployment.mode,
       // Every Loki target reads the S3 keys from env vars (secretKeyRef) expanded into its config by
@@ -207,17 +215,7 @@ export class Loki extends HelmRelease<LokiSimpleScalableValues | LokiValues> {
         // Bloom building is off, but in Distributed mode loki 18.11.0 still writes the address of a
         // bloom-planner Service it does not render (found by test/render); no address, no dangling name.
         bloom_build: { enabled: false, builder: { planner_address: '' } },
-        storage: {
-          type: 's3',
-          bucketNames: this.buckets,
-          s3: {
-            endpoint: this.storage.s3Endpoint,
-            accessKeyId: `\${${accessKey}}`,
-            secretAccessKey: `\${${secretKey}}`,
-            s3ForcePathStyle: true,
-            insecure: true,
-          },
-        },
+        storage: this.s3Storage(),
       },
       ...replicaValues(deployment),
       gateway: { replicas: 1 },

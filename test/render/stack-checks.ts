@@ -1,7 +1,8 @@
 /** Checks the render tests of both profiles share (addresses, buckets, the Prometheus config). */
 import { parse } from 'yaml';
-import { AddressReference, addressProblems, extractFromConfigFile, referencesInObjects, RelabelRule } from '../../verify/addresses';
+import { AddressReference, addressProblems, extractFromConfigFile, podTargetsKept, podTemplates, referencesInObjects, RelabelRule, serviceBackendProblems } from '../../verify/addresses';
 import { KubeObject } from '../../verify/helm';
+import { objectReferenceProblems } from '../../verify/object-references';
 import { configFile, release, RenderedStack } from './rendered-stack';
 
 /** Every address in our values files, in the rendered objects of every release and in our manifests. */
@@ -41,4 +42,21 @@ export function prometheusConfig(stack: RenderedStack, releaseName = 'prometheus
   const serverConfigMap = release(stack, releaseName).objects.find(hasConfig);
   if (!serverConfigMap) throw new Error(`release ${releaseName} renders no ConfigMap with prometheus.yml`);
   return parse(configFile(serverConfigMap, 'prometheus.yml'));
+}
+
+/**
+ * What the rename tests require of a stack synthesized with another namespace and release names:
+ * addresses into the new namespace, no unresolved address, object reference or Service backend,
+ * and Prometheus' Alertmanager discovery (release `prometheusRelease`) keeping only port 9093.
+ */
+export function renamedStackWiring(stack: RenderedStack, prometheusRelease: string) {
+  const pods = podTemplates(stack.all, stack.namespace);
+  const alerting = prometheusConfig(stack, prometheusRelease).alerting.alertmanagers[0].relabel_configs;
+  return {
+    addressesIntoNamespace: allReferences(stack).filter((r) => r.address.includes(`.${stack.namespace}.svc`)).length,
+    addressProblems: problems(stack),
+    referenceProblems: objectReferenceProblems(stack.all, stack.namespace),
+    serviceBackendProblems: stack.all.filter((o) => o.kind === 'Service').flatMap((s) => serviceBackendProblems(s, pods, stack.namespace)),
+    alertmanagerPorts: podTargetsKept(alerting, stack.all, stack.namespace).map((t) => t.port),
+  };
 }
