@@ -1,8 +1,8 @@
 /**
  * Finds the inputs that are not in the repository — the `helm` binary, the pinned chart archives,
- * the backend binaries (Loki, Tempo, Promtail) — in one fixed order:
+ * each profile's backend programs (verify/backend-binaries.ts) — in one fixed order:
  *
- *   1. an explicit variable (HELM_BINARY, CHARTS_DIR, LOKI_BINARY, ...);
+ *   1. an explicit variable (HELM_BINARY, CHARTS_DIR, LOKI_BINARY, CURRENT_BACKENDS_DIR, ...);
  *   2. `../shared` beside the repository (CI has it; override with SHARED_DIR);
  *   3. the cache folder ($TOFML_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, then
  *      technical-observability-for-ml/);
@@ -75,6 +75,16 @@ export interface InputSpec {
   readonly shared?: {
     readonly file: string;
     readonly unpack?: (from: string, to: string) => Promise<void>;
+    /**
+     * Instead of `unpack`, for an archive holding several inputs that is unpacked once for all of
+     * them: puts the file at `cached` itself (atomically, by renames) and logs its own progress.
+     */
+    readonly unpackInPlace?: (from: string, cached: string, log: (line: string) => void) => Promise<void>;
+    /**
+     * Where the unpacked file lives in the cache, when it is another build than the download (the
+     * ../shared Alloy 1.19.0-rc.3 stands in for the 1.18.1 release). @default - cacheFile
+     */
+    readonly cacheFile?: string;
     readonly check?: (file: string) => Promise<void>;
   };
   /** The file's path inside the cache folder. */
@@ -87,7 +97,7 @@ export interface InputSpec {
   readonly howToGet: string;
 }
 
-function isFile(file: string): boolean {
+export function isFile(file: string): boolean {
   try {
     return statSync(file).isFile();
   } catch {
@@ -112,31 +122,44 @@ export async function resolveInput(spec: InputSpec, options: InputEnvironment = 
   }
 
   const cached = path.join(cacheDir(env), spec.cacheFile);
+  const unpacked = spec.shared?.cacheFile ? path.join(cacheDir(env), spec.shared.cacheFile) : cached;
   if (spec.shared) {
     const shared = path.join(sharedDir(env), spec.shared.file);
     if (isFile(shared)) {
       const sharedCheck = spec.shared.check ?? spec.check;
-      if (!spec.shared.unpack) {
+      const { unpack, unpackInPlace } = spec.shared;
+      if (!unpack && !unpackInPlace) {
         await sharedCheck?.(shared);
         return { path: shared, source: 'shared' };
       }
-      if (isFile(cached) && sharedCheck) {
+      if (isFile(unpacked) && sharedCheck) {
         try {
-          await sharedCheck(cached);
-          return { path: cached, source: 'shared' };
+          await sharedCheck(unpacked);
+          return { path: unpacked, source: 'shared' };
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error;
-          log(`${spec.what}: ${cached} is not the build in ${shared}; unpacking it again`);
+          log(`${spec.what}: ${unpacked} is not the build in ${shared}; unpacking it again`);
         }
-      } else if (isFile(cached)) {
-        return { path: cached, source: 'shared' };
+      } else if (isFile(unpacked)) {
+        return { path: unpacked, source: 'shared' };
       }
-      log(`${spec.what}: unpacking ${shared} into ${cached}`);
-      await intoPlace(cached, (tmp) => spec.shared!.unpack!(shared, tmp), sharedCheck);
-      return { path: cached, source: 'shared' };
+      if (unpackInPlace) {
+        await unpackInPlace(shared, unpacked, log);
+        await sharedCheck?.(unpacked);
+      } else {
+        log(`${spec.what}: unpacking ${shared} into ${unpacked}`);
+        await intoPlace(unpacked, (tmp) => unpack!(shared, tmp), sharedCheck);
+      }
+      return { path: unpacked, source: 'shared' };
     }
   }
 
+  // An unpacked ../shared build left in the cache (../shared gone since) is the same build: it
+  // comes before a downloaded release and is held to the ../shared checksum.
+  if (unpacked !== cached && isFile(unpacked)) {
+    await (spec.shared?.check ?? spec.check)?.(unpacked);
+    return { path: unpacked, source: 'cache' };
+  }
   if (isFile(cached)) {
     await spec.check?.(cached);
     return { path: cached, source: 'cache' };
@@ -145,6 +168,7 @@ export async function resolveInput(spec: InputSpec, options: InputEnvironment = 
   const tried = [
     `${spec.variable} is not set`,
     spec.shared ? `${path.join(sharedDir(env), spec.shared.file)} does not exist` : undefined,
+    unpacked !== cached ? `${unpacked} does not exist` : undefined,
     `${cached} does not exist`,
   ].filter((s): s is string => s !== undefined);
   if (spec.download) {
@@ -176,8 +200,12 @@ async function intoPlace(target: string, produce: (tmp: string) => Promise<void>
   }
 }
 
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
+export function sha256OfFile(file: string): Promise<string> {
+  return hashOfFile(file, 'sha256');
+}
+
+export async function hashOfFile(file: string, algorithm: 'sha256' | 'md5'): Promise<string> {
+  const hash = createHash(algorithm);
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
 }

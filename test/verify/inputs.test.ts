@@ -1,8 +1,6 @@
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { createServer, Server } from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { resolveBackendBinary } from '../../verify/backend-binaries';
@@ -17,6 +15,7 @@ import {
   resolveInput,
   sharedDir,
 } from '../../verify/inputs';
+import { filesUnder, serve, write } from './support';
 
 // Each source of verify/inputs.ts in its order, on temp folders: variable > ../shared > cache >
 // download (from an HTTP server on the loopback interface started here). Nothing here touches
@@ -34,32 +33,6 @@ beforeEach(() => {
   env = { SHARED_DIR: path.join(root, 'shared'), TOFML_CACHE_DIR: path.join(root, 'cache'), PATH: '/usr/bin:/bin' };
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function write(file: string, content: string, mode = 0o644): string {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content, { mode });
-  return file;
-}
-
-/** Every file under a folder, relative. */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
-}
-
-/** A loopback HTTP server answering `routes`, counting requests. */
-async function serve(routes: Record<string, { status: number; body: string }>): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    const route = routes[req.url ?? ''] ?? { status: 404, body: 'not found' };
-    res.writeHead(route.status, { 'content-length': Buffer.byteLength(route.body) });
-    res.end(route.body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 const CONTENT = 'the real input\n';
 
