@@ -3,29 +3,29 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { findObject, KubeObject } from '../../verify/helm';
-import { promtool } from '../prometheus/promtool';
+import { Promtool, promtool, resolvePromtool } from '../prometheus/promtool';
 import { PROFILES, profileDir } from '../../lib/profiles';
 import { configFile, release, renderStack, RenderedStack, RENDER_TIMEOUT_MS } from './rendered-stack';
 
 // `promtool check config` on the prometheus.yml the real chart renders from our values, with the
-// rule files of the same ConfigMap beside it, for each profile. The promtool here is Debian's 2.42:
-// for the current profile (Prometheus 3.14) it checks the file and the rules with Prometheus 2
-// semantics, so a key only Prometheus 3 knows would fail here (none is rendered today), and what
-// Prometheus 3 reads differently (e.g. `.` in regexes also matching a newline, left-open range
-// selectors) is not checked. Three things in that file only exist inside the
-// running pod, and each is handled openly:
+// rule files of the same ConfigMap beside it, for each profile, by the promtool of that profile's
+// Prometheus (test/prometheus/promtool.ts): 3.14.0 for the current profile, so the file and the
+// rules are read with Prometheus 3's semantics; a 2.x (Debian's 2.42) for the reference's 2.41.
+// Three things in that file only exist inside the running pod, and each is handled openly:
 //
 //  1. rule_files name /etc/config/<key>: the Deployment mounts the server ConfigMap there (checked
 //     below), so the keys are written to a temp dir and the paths rewritten to it.
 //  2. bearer_token_file / ca_file name the service-account token and CA the kubelet mounts at
 //     /var/run/secrets/kubernetes.io/serviceaccount (checked below: the pod keeps the automatic
-//     mount). promtool stats them, so they are pointed at placeholder files.
+//     mount). They are pointed at placeholder files. promtool does not read the CA (an empty
+//     file passes); the Prometheus 3.14 server does, and refuses a config whose CA file is empty
+//     or missing, which the kubelet's mount never is.
 //  3. kubernetes_sd_configs needs no cluster to be checked, but Debian builds Prometheus without
 //     Kubernetes discovery ("field kubernetes_sd_configs not found"). With such a promtool (found
 //     out by probing it), each block is checked here against the fields and roles Prometheus 2.41
 //     accepts and then replaced by a static target, so that everything else (intervals, relabel
-//     rules, rule files, TLS and auth settings, alerting) still goes through promtool. Set
-//     PROMTOOL to an upstream build to check the file with only 1 and 2 applied.
+//     rules, rule files, TLS and auth settings, alerting) still goes through promtool. The 3.14.0
+//     build knows Kubernetes discovery: on the current profile only 1 and 2 apply.
 
 const POD_CONFIG_DIR = '/etc/config';
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -48,10 +48,10 @@ function withTempDir<T>(fn: (dir: string) => T): T {
 }
 
 /** Whether this promtool knows kubernetes_sd_configs (Debian's does not). */
-function promtoolHasKubernetesSd(): boolean {
+function promtoolHasKubernetesSd(tool: Promtool): boolean {
   return withTempDir((dir) => {
     fs.writeFileSync(path.join(dir, 'probe.yml'), stringify({ scrape_configs: [{ job_name: 'probe', kubernetes_sd_configs: [{ role: 'pod' }] }] }));
-    const result = promtool(['check', 'config', '--syntax-only', 'probe.yml'], dir);
+    const result = promtool(tool, ['check', 'config', '--syntax-only', 'probe.yml'], dir);
     if (result.status === 0) return true;
     if (result.output.includes('field kubernetes_sd_configs not found')) return false;
     throw new Error(`promtool failed on a minimal config: ${result.output}`);
@@ -102,7 +102,7 @@ function rewriteForPromtool(original: Record<string, unknown>, dir: string, swap
 }
 
 /** Writes the ConfigMap's files and the placeholder token/CA into `dir`, runs promtool on `config`. */
-function checkConfig(serverConfigMap: KubeObject, config: Record<string, unknown>, dir: string) {
+function checkConfig(tool: Promtool, serverConfigMap: KubeObject, config: Record<string, unknown>, dir: string) {
   fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'serviceaccount'), { recursive: true });
   for (const key of Object.keys((serverConfigMap as unknown as { data: object }).data)) {
@@ -111,19 +111,21 @@ function checkConfig(serverConfigMap: KubeObject, config: Record<string, unknown
   fs.writeFileSync(path.join(dir, 'serviceaccount', 'token'), 'placeholder-service-account-token\n');
   fs.writeFileSync(path.join(dir, 'serviceaccount', 'ca.crt'), '');
   fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config, { lineWidth: 0 }));
-  return promtool(['check', 'config', 'prometheus.yml'], dir);
+  return promtool(tool, ['check', 'config', 'prometheus.yml'], dir);
 }
 
 describe.each(PROFILES)('promtool check config on the rendered Prometheus configuration (%s profile)', (profile) => {
   let stack: RenderedStack;
   let serverConfigMap: KubeObject;
   let prometheusYml: Record<string, unknown>;
+  let tool: Promtool;
   let hasKubernetesSd: boolean;
   beforeAll(async () => {
+    tool = await resolvePromtool(profile);
     stack = await renderStack(profileDir(profile));
     serverConfigMap = findObject(release(stack, 'prometheus').objects, 'ConfigMap', 'prometheus-server');
     prometheusYml = parse(configFile(serverConfigMap, 'prometheus.yml'));
-    hasKubernetesSd = promtoolHasKubernetesSd();
+    hasKubernetesSd = promtoolHasKubernetesSd(tool);
   }, RENDER_TIMEOUT_MS);
 
   test('the pod sees what the rewrites assume: the ConfigMap at /etc/config and a service-account token', () => {
@@ -150,8 +152,10 @@ describe.each(PROFILES)('promtool check config on the rendered Prometheus config
   test('passes, rule files included', () => {
     const rewritten = withTempDir((dir) => {
       const r = rewriteForPromtool(prometheusYml, dir, !hasKubernetesSd);
-      return { ...r, result: checkConfig(serverConfigMap, r.config, dir) };
+      return { ...r, result: checkConfig(tool, serverConfigMap, r.config, dir) };
     });
+    // promtool 3.14.0 checks the discovery blocks itself; Debian's 2.42 cannot.
+    if (profile === 'current') expect(hasKubernetesSd).toBe(true);
     // Every discovery block (ten scrape jobs and the Alertmanager lookup) is well-formed.
     expect(rewritten.sdBlocks).toBe(11);
     expect(rewritten.sdProblems).toEqual([]);
@@ -165,7 +169,7 @@ describe.each(PROFILES)('promtool check config on the rendered Prometheus config
   test('fails on a broken copy: a scrape timeout longer than the interval', () => {
     const broken = JSON.parse(JSON.stringify(prometheusYml));
     broken.scrape_configs.find((j: { job_name: string }) => j.job_name === 'kubernetes-pods-every-2s').scrape_timeout = '5s';
-    const result = withTempDir((dir) => checkConfig(serverConfigMap, rewriteForPromtool(broken, dir, !hasKubernetesSd).config, dir));
+    const result = withTempDir((dir) => checkConfig(tool, serverConfigMap, rewriteForPromtool(broken, dir, !hasKubernetesSd).config, dir));
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('scrape timeout greater than scrape interval for scrape config with job name "kubernetes-pods-every-2s"');
   });
@@ -174,7 +178,12 @@ describe.each(PROFILES)('promtool check config on the rendered Prometheus config
     const broken = JSON.parse(JSON.stringify(prometheusYml));
     const index = broken.scrape_configs.findIndex((j: { job_name: string }) => j.job_name === 'kubernetes-pods-every-2s');
     broken.scrape_configs[index].kubernetes_sd_configs = [{ role: 'pods', namespace: 'x' }];
-    const { sdProblems } = withTempDir((dir) => rewriteForPromtool(broken, dir, !hasKubernetesSd));
+    const { sdProblems, result } = withTempDir((dir) => {
+      const r = rewriteForPromtool(broken, dir, !hasKubernetesSd);
+      return { ...r, result: checkConfig(tool, serverConfigMap, r.config, dir) };
+    });
+    // A promtool with Kubernetes discovery refuses the block itself.
+    if (hasKubernetesSd) expect(result).toMatchObject({ status: 1, output: expect.stringContaining('unknown Kubernetes SD role "pods"') });
     expect(sdProblems).toEqual([
       `/scrape_configs/${index}/kubernetes_sd_configs/0: unknown field(s) namespace`,
       `/scrape_configs/${index}/kubernetes_sd_configs/0: role "pods" is not one of endpoints, endpointslice, service, pod, node, ingress`,

@@ -1,7 +1,8 @@
 import { modelServiceDashboard } from '../../../lib/model-service/dashboard';
 import { modelServiceRules } from '../../../lib/model-service/rules';
 import { DEFAULT_DRIFT_PSI_THRESHOLDS, DRIFT_SIGNAL_NAMES, METRICS } from 'model-service/contract';
-import { promtool, withYamlFiles } from '../../prometheus/promtool';
+import { PROFILES } from '../../../lib/profiles';
+import { Promtool, promtool, resolvePromtool, withYamlFiles } from '../../prometheus/promtool';
 import { prometheusQueries, substitute, assertNoVariables } from '../../../verify/dashboard-queries';
 import { dashboardSchemaErrors } from './dashboards-schema';
 
@@ -19,11 +20,11 @@ const panels = model.panels as Panel[];
 const byTitle = (title: string) => panels.find((p) => p.title === title)!;
 
 /** Parses every expression with promtool by turning each into a recording rule. */
-function checkPromql(exprs: { name: string; expr: string }[]) {
+function checkPromql(tool: Promtool, exprs: { name: string; expr: string }[]) {
   const rules = {
     groups: [{ name: 'dashboard-queries', rules: exprs.map((e, i) => ({ record: `dashboard:query_${i}`, expr: e.expr })) }],
   };
-  return withYamlFiles({ 'queries.yml': rules }, (dir) => promtool(['check', 'rules', 'queries.yml'], dir));
+  return withYamlFiles({ 'queries.yml': rules }, (dir) => promtool(tool, ['check', 'rules', 'queries.yml'], dir));
 }
 
 const GRAFANA_VALUES = { namespace: 'technical-observability-for-ml', pod: '.*', interval: '8s' };
@@ -131,21 +132,6 @@ describe('model-service dashboard', () => {
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
   });
 
-  test('every PromQL expression parses (promtool), with the variables Grafana substitutes', () => {
-    const queries = prometheusQueries(model);
-    expect(queries.length).toBeGreaterThan(20);
-    const result = checkPromql(
-      queries.map((q) => ({ name: `${q.panel}/${q.refId}`, expr: assertNoVariables(substitute(q.expr, GRAFANA_VALUES)) })),
-    );
-    if (result.status !== 0) throw new Error(`promtool rejected a dashboard query:\n${result.output}`);
-    expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
-  });
-
-  test('the PromQL check rejects a broken expression', () => {
-    const result = checkPromql([{ name: 'broken', expr: 'sum by (le (rate(x[1m]))' }]);
-    expect(result.status).not.toBe(0);
-  });
-
   test('the JSON model conforms to the SDK dashboard schema (dashboard, panel options, queries)', () => {
     expect(dashboardSchemaErrors(model)).toEqual([]);
   });
@@ -170,5 +156,30 @@ describe('model-service dashboard', () => {
 
   test('a bad app name is refused with a message saying what to pass', () => {
     expect(() => modelServiceDashboard({ appName: '' })).toThrow(/appName "" is not a Kubernetes label value/);
+  });
+});
+
+// Grafana sends these queries to Prometheus 2.41 (reference) or 3.14.0 (current): each profile's
+// promtool parses them.
+describe.each(PROFILES)('model-service dashboard queries under the %s profile\'s promtool', (profile) => {
+  let tool: Promtool;
+  beforeAll(async () => {
+    tool = await resolvePromtool(profile);
+  });
+
+  test('every PromQL expression parses (promtool), with the variables Grafana substitutes', () => {
+    const queries = prometheusQueries(model);
+    expect(queries.length).toBeGreaterThan(20);
+    const result = checkPromql(
+      tool,
+      queries.map((q) => ({ name: `${q.panel}/${q.refId}`, expr: assertNoVariables(substitute(q.expr, GRAFANA_VALUES)) })),
+    );
+    if (result.status !== 0) throw new Error(`promtool rejected a dashboard query:\n${result.output}`);
+    expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
+  });
+
+  test('the PromQL check rejects a broken expression', () => {
+    const result = checkPromql(tool, [{ name: 'broken', expr: 'sum by (le (rate(x[1m]))' }]);
+    expect(result.status).not.toBe(0);
   });
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { DRIFT_SIGNAL_NAMES } from 'model-service/contract';
 import { modelServiceRules } from '../../../lib/model-service/rules';
 import type { AlertingRule, RuleGroup } from '../../../lib/prometheus/rule-types';
-import { promtool, withYamlFiles } from '../../prometheus/promtool';
+import { PROFILES } from '../../../lib/profiles';
+import { PROMETHEUS_MAJOR, Promtool, promtool, resolvePromtool, withYamlFiles } from '../../prometheus/promtool';
 import { APP, RuleTestCase, promtoolTestFile, recordingRuleTests, ruleTestCases } from './rules-unit-tests';
 
 const rules = modelServiceRules({ appName: APP });
@@ -39,30 +40,20 @@ function withExpectedAnnotations(cases: RuleTestCase[]): RuleTestCase[] {
   });
 }
 
-function runUnitTests(cases: RuleTestCase[], recordingTests = recordingRuleTests()) {
+function runUnitTests(tool: Promtool, cases: RuleTestCase[], recordingTests = recordingRuleTests()) {
   return withYamlFiles(
     {
       'alerting_rules.yml': withoutDescriptions(alertingGroups),
       'recording_rules.yml': rules.recording,
       'tests.yml': promtoolTestFile(['recording_rules.yml', 'alerting_rules.yml'], withExpectedAnnotations(cases), recordingTests),
     },
-    (dir) => promtool(['test', 'rules', 'tests.yml'], dir),
+    (dir) => promtool(tool, ['test', 'rules', 'tests.yml'], dir),
   );
 }
 
 describe('model-service Prometheus rules', () => {
   test('snapshot', () => {
     expect(rules).toMatchSnapshot();
-  });
-
-  test('promtool check rules accepts the generated files', () => {
-    const result = withYamlFiles(
-      { 'alerting_rules.yml': rules.alerting, 'recording_rules.yml': rules.recording },
-      (dir) => promtool(['check', 'rules', 'alerting_rules.yml', 'recording_rules.yml'], dir),
-    );
-    expect(result.output).toContain(`SUCCESS: ${alerts.length} rules found`);
-    expect(result.output).toContain(`SUCCESS: ${rules.recording.groups.flatMap((g) => g.rules).length} rules found`);
-    expect(result.status).toBe(0);
   });
 
   test('every alert has a summary, a description, a severity and a runbook section', () => {
@@ -108,8 +99,72 @@ describe('model-service Prometheus rules', () => {
     expect([...new Set(cases.filter((c) => c.kind === 'silent').map((c) => c.alert))].sort()).toEqual(names);
   });
 
+  test('the availability objective sets the burn-rate thresholds', () => {
+    const r = modelServiceRules({ appName: APP, availabilityObjective: 0.99 });
+    const fast = (r.alerting.groups as RuleGroup<AlertingRule>[]).flatMap((g) => g.rules).find((a) => a.alert === 'ModelServiceErrorBudgetBurnFast')!;
+    // budget 1 %: 14.4x = 0.144, 6x = 0.06
+    expect(fast.expr).toContain('> 0.144');
+    expect(fast.expr).toContain('> 0.06');
+    expect(fast.annotations.summary).toContain('99%');
+  });
+
+  test.each([
+    [{ appName: 'model service' }, /appName "model service" is not a Kubernetes label value/],
+    [{ appName: 'x"}or vector(1)' }, /is not a Kubernetes label value/],
+    [{ appName: APP, availabilityObjective: 99.9 }, /availabilityObjective must be a fraction.*write 99.9 % as 0.999/],
+    [{ appName: APP, availabilityObjective: 1 }, /availabilityObjective must be a fraction/],
+    [{ appName: APP, latencyP99ThresholdSeconds: -1 }, /latencyP99ThresholdSeconds must be a positive number/],
+  ])('rejects bad options %j with a clear message', (opts, message) => {
+    expect(() => modelServiceRules(opts)).toThrow(message);
+  });
+});
+
+// Both profiles deploy these rules: each is checked and unit-tested by the promtool of its own
+// Prometheus (2.x for the reference's 2.41, 3.14.0 for the current), so the cases hold under
+// Prometheus 3's semantics too (left-open range selectors, `.` matching newlines in regexes, ...).
+describe.each(PROFILES)('model-service rules under the %s profile\'s promtool', (profile) => {
+  let tool: Promtool;
+  beforeAll(async () => {
+    tool = await resolvePromtool(profile);
+  });
+
+  test('the promtool is the one of the profile\'s Prometheus', () => {
+    expect(tool.version).toMatch(profile === 'current' ? /^3\.14\.0$/ : /^2\./);
+  });
+
+  // Prometheus 3 made range selectors left-open: the sample exactly at a window's start is no
+  // longer in it, so at the unit tests' one-minute interval a [5m] window holds 5 samples, not 6.
+  // The rules take rates, averages and quantiles over windows of 5m and more, which that one
+  // sample does not change: the cases below pass under both. This shows which semantics ran.
+  test(`range selectors: [5m] holds ${PROMETHEUS_MAJOR[profile] === 3 ? 5 : 6} one-minute samples (left-open under Prometheus 3 only)`, () => {
+    const samples = PROMETHEUS_MAJOR[profile] === 3 ? 5 : 6;
+    const tests = {
+      rule_files: ['none.yml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [{ series: 'x{a="1"}', values: '0+1x20' }],
+          promql_expr_test: [{ expr: 'count_over_time(x[5m])', eval_time: '10m', exp_samples: [{ labels: '{a="1"}', value: samples }] }],
+        },
+      ],
+    };
+    const result = withYamlFiles({ 'none.yml': { groups: [] }, 'tests.yml': tests }, (dir) => promtool(tool, ['test', 'rules', 'tests.yml'], dir));
+    if (result.status !== 0) throw new Error(`promtool test rules failed:\n${result.output}`);
+  });
+
+  test('promtool check rules accepts the generated files', () => {
+    const result = withYamlFiles(
+      { 'alerting_rules.yml': rules.alerting, 'recording_rules.yml': rules.recording },
+      (dir) => promtool(tool, ['check', 'rules', 'alerting_rules.yml', 'recording_rules.yml'], dir),
+    );
+    expect(result.output).toContain(`SUCCESS: ${alerts.length} rules found`);
+    expect(result.output).toContain(`SUCCESS: ${rules.recording.groups.flatMap((g) => g.rules).length} rules found`);
+    expect(result.status).toBe(0);
+  });
+
   test('promtool test rules: every alert case and the SLO recording rules pass', () => {
-    const result = runUnitTests(ruleTestCases());
+    const result = runUnitTests(tool, ruleTestCases());
     if (result.status !== 0) throw new Error(`promtool test rules failed:\n${result.output}`);
     expect(result.output).toContain('SUCCESS');
   });
@@ -128,27 +183,8 @@ describe('model-service Prometheus rules', () => {
         })),
       },
     };
-    const result = runUnitTests([wrong], []);
+    const result = runUnitTests(tool, [wrong], []);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('ModelServiceHighErrorRatio');
-  });
-
-  test('the availability objective sets the burn-rate thresholds', () => {
-    const r = modelServiceRules({ appName: APP, availabilityObjective: 0.99 });
-    const fast = (r.alerting.groups as RuleGroup<AlertingRule>[]).flatMap((g) => g.rules).find((a) => a.alert === 'ModelServiceErrorBudgetBurnFast')!;
-    // budget 1 %: 14.4x = 0.144, 6x = 0.06
-    expect(fast.expr).toContain('> 0.144');
-    expect(fast.expr).toContain('> 0.06');
-    expect(fast.annotations.summary).toContain('99%');
-  });
-
-  test.each([
-    [{ appName: 'model service' }, /appName "model service" is not a Kubernetes label value/],
-    [{ appName: 'x"}or vector(1)' }, /is not a Kubernetes label value/],
-    [{ appName: APP, availabilityObjective: 99.9 }, /availabilityObjective must be a fraction.*write 99.9 % as 0.999/],
-    [{ appName: APP, availabilityObjective: 1 }, /availabilityObjective must be a fraction/],
-    [{ appName: APP, latencyP99ThresholdSeconds: -1 }, /latencyP99ThresholdSeconds must be a positive number/],
-  ])('rejects bad options %j with a clear message', (opts, message) => {
-    expect(() => modelServiceRules(opts)).toThrow(message);
   });
 });
