@@ -182,7 +182,9 @@ export class ObservabilityStack extends Chart {
         tempoUrl: this.tempo.queryUrl,
       },
     });
-    this.grafana.addDashboard(this.modelService.appName, this.modelService.dashboard());
+    // The reference profile's Grafana 9.3 searches Tempo with nativeSearch; Grafana 13 with TraceQL.
+    const traceSearch = profile === 'reference' ? 'nativeSearch' : 'traceql';
+    this.grafana.addDashboard(this.modelService.appName, this.modelService.dashboard({ traceSearch }));
     validateDistinctNodePorts({
       grafanaNodePort: this.grafana.nodePort,
       ...(this.minio ? { minioConsoleNodePort: this.minio.consoleNodePort } : {}),

@@ -20,6 +20,8 @@ Endpoints, as URLs:
   --prometheus URL    Prometheus' HTTP API
   --loki URL          Loki's query API (the Grafana datasource's: loki-read)
   --tempo URL         Tempo's query API
+  --otlp URL          optional: the OTLP/HTTP receiver the service exports to; the checks then send
+                      the traced request as a traced client and check its service-graph edge
 
 or through kubectl port-forward to the Services named in dist/<profile>/ (any URL given is used as is):
   --context CTX       kubectl context of the cluster
@@ -31,8 +33,10 @@ or through kubectl port-forward to the Services named in dist/<profile>/ (any UR
   --timeout SECONDS   how long each signal may take to appear (default 120)
   -h, --help          this text`;
 
-export const ENDPOINT_FLAGS = ['service', 'prometheus', 'loki', 'tempo'] as const;
+/** The endpoints a run needs; `otlp` is optional without --context (no client span then). */
+export const ENDPOINT_FLAGS = ['service', 'prometheus', 'loki', 'tempo', 'otlp'] as const;
 export type EndpointName = (typeof ENDPOINT_FLAGS)[number];
+const OPTIONAL_ENDPOINTS: readonly EndpointName[] = ['otlp'];
 
 export interface CheckStackArgs {
   readonly help: boolean;
@@ -64,6 +68,7 @@ export function parseCheckStackArgs(argv: string[]): CheckStackArgs {
     prometheus: { type: 'string' },
     loki: { type: 'string' },
     tempo: { type: 'string' },
+    otlp: { type: 'string' },
     context: { type: 'string' },
     namespace: { type: 'string' },
     profile: { type: 'string' },
@@ -84,7 +89,7 @@ export function parseCheckStackArgs(argv: string[]): CheckStackArgs {
   }
   const urls: Partial<Record<EndpointName, string>> = {};
   for (const name of ENDPOINT_FLAGS) if (values[name] !== undefined) urls[name] = checkUrl(name, values[name]!);
-  const missing = ENDPOINT_FLAGS.filter((name) => urls[name] === undefined);
+  const missing = ENDPOINT_FLAGS.filter((name) => urls[name] === undefined && !OPTIONAL_ENDPOINTS.includes(name));
   if (values.context === undefined) {
     if (values.kubectl !== undefined) throw new UsageError('--kubectl needs --context');
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')} (or give --context to port-forward to the stack's Services)`);

@@ -35,7 +35,17 @@ export interface StackEndpoints {
   readonly prometheus: string;
   readonly loki: string;
   readonly tempo: string;
+  /**
+   * The OTLP/HTTP receiver the service exports its spans to. With it the traced request is sent as
+   * a traced client would send it: the checks export their own client span there, the parent of the
+   * service's server span, which gives Tempo's service graph an edge to check.
+   * @default - no client span, no edge check
+   */
+  readonly otlp?: string;
 }
+
+/** The `service.name` of the checks' client span, the client end of the service-graph edge. */
+export const CHECK_CLIENT_SERVICE = 'check-stack';
 
 /** A Service the synthesized stack addresses: what `kubectl port-forward` needs. */
 export interface ServiceRef {
@@ -56,7 +66,7 @@ export interface SynthesizedStack {
   readonly appName: string;
   readonly dashboard: Record<string, unknown>;
   readonly datasources: Readonly<Record<'prometheus' | 'loki' | 'tempo', Datasource>>;
-  /** The in-cluster Services of each endpoint (the datasource URLs, and the model service's Service). */
+  /** The in-cluster Services of each endpoint (the datasource URLs, the model service's Service, its OTLP endpoint). */
   readonly services: Readonly<Record<keyof StackEndpoints, ServiceRef>>;
   /** Whether Tempo's metrics generator is on (tempo values), so span metrics must reach Prometheus. */
   readonly spanMetrics: boolean;
@@ -77,6 +87,9 @@ export function readSynthesized(distDir: string): SynthesizedStack {
     kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data?: Record<string, string>;
     spec?: { ports?: { port: number }[] };
   }[];
+  // Where the service exports its spans: the OTLP endpoint its ConfigMap gives it.
+  const otlpUrl = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.data?.OTEL_EXPORTER_OTLP_ENDPOINT).find(Boolean);
+  if (!otlpUrl) throw new Error(`${manifestsFile} gives the model service no OTEL_EXPORTER_OTLP_ENDPOINT`);
   // Grafana's dashboards ConfigMap: the .json entries that are dashboards (the service's config.json is not).
   const dashboards = objects
     .filter((o) => o.kind === 'ConfigMap')
@@ -112,6 +125,7 @@ export function readSynthesized(distDir: string): SynthesizedStack {
       prometheus: serviceRefOf(datasources.prometheus.url),
       loki: serviceRefOf(datasources.loki.url),
       tempo: serviceRefOf(datasources.tempo.url),
+      otlp: serviceRefOf(otlpUrl),
     },
   };
 }
@@ -124,7 +138,9 @@ export function inNamespace(stack: SynthesizedStack, namespace: string | undefin
   return {
     ...stack,
     namespace,
-    services: { service: move(services.service), prometheus: move(services.prometheus), loki: move(services.loki), tempo: move(services.tempo) },
+    services: {
+      service: move(services.service), prometheus: move(services.prometheus), loki: move(services.loki), tempo: move(services.tempo), otlp: move(services.otlp),
+    },
   };
 }
 
@@ -178,11 +194,46 @@ const DEFAULT_DOCUMENTS = [
   'The pitcher threw a no-hitter and the bullpen was never needed.',
 ];
 
-/** A random sampled W3C trace context whose trace id has no leading zero (Tempo's search answers ids without them). */
-export function newTraceContext(): { traceId: string; traceparent: string } {
+/**
+ * A random sampled W3C trace context whose trace id has no leading zero (Tempo's search answers ids
+ * without them); `spanId` is the caller's span, the parent of the service's server span.
+ */
+export function newTraceContext(): { traceId: string; spanId: string; traceparent: string } {
   let traceId = randomBytes(16).toString('hex');
   if (traceId.startsWith('0')) traceId = `1${traceId.slice(1)}`;
-  return { traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
+  const spanId = randomBytes(8).toString('hex');
+  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
+}
+
+/**
+ * The checks' client span as OTLP/JSON: kind CLIENT, around the traced request. Only fields every
+ * Tempo reads (Tempo 2.0 refuses unknown ones such as span `flags`), ids in hex as OTLP/JSON has them.
+ */
+export function clientSpanExport(context: { traceId: string; spanId: string }, request: { url: string; startMs: number; endMs: number; status: number }): unknown {
+  const attribute = (key: string, value: string | number) =>
+    ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } });
+  const url = new URL(request.url);
+  return {
+    resourceSpans: [{
+      resource: { attributes: [attribute('service.name', CHECK_CLIENT_SERVICE)] },
+      scopeSpans: [{
+        scope: { name: CHECK_CLIENT_SERVICE },
+        spans: [{
+          traceId: context.traceId,
+          spanId: context.spanId,
+          name: 'POST',
+          kind: 3,
+          startTimeUnixNano: `${request.startMs}000000`,
+          endTimeUnixNano: `${request.endMs}000000`,
+          attributes: [
+            attribute('http.request.method', 'POST'), attribute('url.full', request.url),
+            attribute('server.address', url.hostname), attribute('http.response.status_code', request.status),
+          ],
+          status: {},
+        }],
+      }],
+    }],
+  };
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
@@ -198,11 +249,12 @@ async function promql(prometheus: string, query: string): Promise<{ metric: Reco
   return body.data.result as { metric: Record<string, string>; value: [number, string] }[];
 }
 
-interface LokiStream { stream: Record<string, string>; values: [string, string][] }
+/** A stream of a Loki answer; with `categorize-labels`, each value carries its structured metadata. */
+interface LokiStream { stream: Record<string, string>; values: [string, string, { structuredMetadata?: Record<string, string> }?][] }
 
-async function logql(loki: string, query: string, startMs: number, limit: number): Promise<LokiStream[]> {
+async function logql(loki: string, query: string, startMs: number, limit: number, headers: Record<string, string> = {}): Promise<LokiStream[]> {
   const params = new URLSearchParams({ query, start: `${startMs}000000`, end: `${Date.now() + 60_000}000000`, limit: String(limit), direction: 'backward' });
-  const body = await getJson<{ data: { result: LokiStream[] } }>(`${loki}/loki/api/v1/query_range?${params}`);
+  const body = await getJson<{ data: { result: LokiStream[] } }>(`${loki}/loki/api/v1/query_range?${params}`, { headers });
   return body.data.result;
 }
 
@@ -270,7 +322,16 @@ function logfmtValue(value: string): string {
   return /[\s="]/.test(value) ? JSON.stringify(value) : value;
 }
 
-interface PanelTarget { expr?: string; datasource?: { type?: string }; serviceName?: string; spanName?: string; limit?: number; queryType?: string }
+interface PanelTarget { expr?: string; query?: string; datasource?: { type?: string }; serviceName?: string; spanName?: string; limit?: number; queryType?: string }
+
+/**
+ * The `/api/search` request Grafana's Tempo datasource sends for a panel's query: a TraceQL query
+ * (`traceql`, Grafana 10+) as `q`, or Grafana 9.3's `nativeSearch` as logfmt `tags`.
+ */
+export function tracesPanelSearchParams(target: PanelTarget, startMs: number, endMs: number): URLSearchParams {
+  if (target.queryType !== 'traceql') return tempoSearchParams(target, startMs, endMs);
+  return new URLSearchParams({ q: target.query ?? '{}', limit: String(target.limit ?? 20), start: String(Math.floor(startMs / 1000)), end: String(Math.ceil(endMs / 1000)) });
+}
 
 function panelTargets(dashboard: Record<string, unknown>, type: string): { title: string; target: PanelTarget }[] {
   return ((dashboard.panels ?? []) as { title?: string; targets?: PanelTarget[] }[]).flatMap((p) =>
@@ -307,11 +368,19 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
     return rows;
   }
   await new Promise((r) => setTimeout(r, Math.max(1_100, options.scrapeGapMs ?? 2_500)));
-  const { traceId, traceparent } = newTraceContext();
+  const traceContext = newTraceContext();
+  const { traceId, traceparent } = traceContext;
   const t0 = Date.now();
   const status = await predict(documents[0], { traceparent }).catch((error: Error) => error.message);
   rows.push({ signal: 'service', check: 'traced request', query: `POST ${ROUTES.predict} traceparent ${traceparent}`, ok: status === 200, result: String(status) });
   if (status !== 200) return rows;
+  if (endpoints.otlp) {
+    const exported = await fetch(`${endpoints.otlp}/v1/traces`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000),
+      body: JSON.stringify(clientSpanExport(traceContext, { url: `${endpoints.service}${ROUTES.predict}`, startMs: t0, endMs: Date.now(), status })),
+    }).then(async (r) => (r.ok ? 'accepted' : `${r.status} ${(await r.text()).slice(0, 200)}`), (error: Error) => error.message);
+    rows.push({ signal: 'traces', check: 'client span exported (the traced caller)', query: `POST ${endpoints.otlp}/v1/traces`, ok: exported === 'accepted', result: exported });
+  }
   log(`traced request sent, trace id ${traceId}; waiting for it in Prometheus, Tempo and Loki`);
 
   const selector = `app="${appName}", namespace="${namespace}"`;
@@ -363,7 +432,9 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
 
   const traceById = poll('traces', 'trace by id (exemplar, derived-field links)', `GET /api/traces/${traceId}`, async () => {
     const body = await getJson<{ batches?: TempoBatch[] }>(`${endpoints.tempo}/api/traces/${traceId}`, { headers: { accept: 'application/json' } });
-    const batches = body.batches ?? [];
+    // The service's own batches: the trace also holds the checks' client span, of another service.
+    const serviceName = (b: TempoBatch) => b.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue;
+    const batches = (body.batches ?? []).filter((b) => serviceName(b) === appName);
     const spans = batches.flatMap(spansOf);
     const names = spans.map((s) => s.name);
     const missing = expectedSpans.filter((n) => !names.includes(n));
@@ -378,13 +449,15 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
     };
   });
 
-  const traceSearch = poll('traces', `search (Traces panel "${tracesPanel?.title}")`, `GET /api/search?${tempoSearchParams(tracesPanel?.target ?? {}, t0, t0).get('tags')}`, async () => {
+  const searchParams = tracesPanelSearchParams(tracesPanel?.target ?? {}, t0, t0);
+  const searchQuery = searchParams.has('q') ? `q=${searchParams.get('q')}` : `tags=${searchParams.get('tags')}`;
+  const traceSearch = poll('traces', `search (Traces panel "${tracesPanel?.title}")`, `GET /api/search?${searchQuery}`, async () => {
     if (!tracesPanel) return { ok: false, result: 'the dashboard has no Tempo panel' };
     // Over the dashboard zoomed to the traced request: from its second on. Tempo 2.0 answers the
     // first `limit` matches in the range, not the newest, so over the last hour the traced request
     // is one of many (the burst, earlier runs) and may be left out. The burst ends at least
     // scrapeGapMs (> 1 s) earlier, so it falls in an earlier second.
-    const params = tempoSearchParams(tracesPanel.target, Math.floor(t0 / 1000) * 1000, Date.now() + 60_000);
+    const params = tracesPanelSearchParams(tracesPanel.target, Math.floor(t0 / 1000) * 1000, Date.now() + 60_000);
     const body = await getJson<{ traces?: { traceID: string; rootTraceName?: string }[] }>(`${endpoints.tempo}/api/search?${params}`);
     const traces = body.traces ?? [];
     const ids = traces.map((t) => t.traceID.padStart(32, '0'));
@@ -427,6 +500,30 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
     metricsChecks.push(poll('metrics', 'span metrics from Tempo\'s metrics generator', spanMetricsQuery, async () => {
       const result = await promql(endpoints.prometheus, spanMetricsQuery);
       return { ok: result.length > 0, result: result.length > 0 ? `calls of ${result.map((r) => r.metric.span_name).join(', ')}` : 'no span metrics' };
+    }));
+  }
+
+  // The edge from the checks' client span to the service's server span, which Grafana's service map draws.
+  const serviceGraphQuery = `sum by (client, server) (traces_service_graph_request_total{client="${CHECK_CLIENT_SERVICE}", server="${appName}"})`;
+  if (stack.spanMetrics && endpoints.otlp) {
+    metricsChecks.push(poll('metrics', 'service-graph edge from Tempo\'s metrics generator', serviceGraphQuery, async () => {
+      const result = await promql(endpoints.prometheus, serviceGraphQuery);
+      return { ok: result.length > 0, result: result.length > 0 ? `${CHECK_CLIENT_SERVICE} → ${appName}: ${result[0].value[1]} requests` : 'no edge' };
+    }));
+  }
+
+  // Loki 3 keeps trace_id as structured metadata: Grafana reads it there (categorize-labels), never as a stream label.
+  if (derivedField?.matcherType === 'label') {
+    logsChecks.push(poll('logs', `${derivedField.matcherRegex} is structured metadata, not a label`, `${logsPanelQuery} (X-Loki-Response-Encoding-Flags: categorize-labels)`, async () => {
+      const streams = await logql(endpoints.loki, logsPanelQuery, t0 - 60_000, lokiDs.maxLines ?? 1000, { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' });
+      for (const s of streams) {
+        const found = s.values.find(([, line]) => line.includes(traceId));
+        if (!found) continue;
+        const metadata = found[2]?.structuredMetadata ?? {};
+        const ok = metadata[derivedField.matcherRegex] === traceId && s.stream[derivedField.matcherRegex] === undefined;
+        return { ok, result: `structured metadata ${derivedField.matcherRegex}=${metadata[derivedField.matcherRegex] ?? '(missing)'}; stream label ${s.stream[derivedField.matcherRegex] ?? 'absent'}` };
+      }
+      return { ok: false, result: 'line not found' };
     }));
   }
 

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CONFIG_KEYS, ROUTES } from 'model-service/contract';
 import { modelServiceDashboard } from './dashboard';
+import type { TraceSearch } from './dashboard/common';
 import type { AlertingRule, RecordingRule, RuleGroup } from '../prometheus/rule-types';
 import { modelServiceRules, ModelServiceRulesOptions } from './rules';
 import { SCRAPE_EVERY_2S_ANNOTATION, SCRAPE_PATH_ANNOTATION, SCRAPE_PORT_ANNOTATION } from '../prometheus/scrape-configs';
@@ -241,8 +242,11 @@ export class ModelService extends Construct {
     return { alerting: rules.alerting.groups, recording: rules.recording.groups };
   }
 
-  /** The service's Grafana dashboard (JSON model), for `Grafana.addDashboard()`. */
-  public dashboard(): Record<string, unknown> {
-    return modelServiceDashboard({ appName: this.appName, driftThresholds: this.modelQuality.driftThresholds });
+  /**
+   * The service's Grafana dashboard (JSON model), for `Grafana.addDashboard()`; `traceSearch` is
+   * how the Grafana it goes to searches Tempo (@default 'traceql').
+   */
+  public dashboard(options: { readonly traceSearch?: TraceSearch } = {}): Record<string, unknown> {
+    return modelServiceDashboard({ appName: this.appName, driftThresholds: this.modelQuality.driftThresholds, traceSearch: options.traceSearch });
   }
 }

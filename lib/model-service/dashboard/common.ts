@@ -30,7 +30,11 @@ export interface DashboardContext {
   readonly appName: string;
   /** PSI per signal at which the drift alert fires (the rules' thresholds), drawn on the drift panel. */
   readonly driftThresholds: Readonly<Record<DriftSignal, number>>;
+  /** How the Traces panel searches Tempo: TraceQL (Grafana 10+) or Grafana 9.3's nativeSearch. */
+  readonly traceSearch: TraceSearch;
 }
+
+export type TraceSearch = 'traceql' | 'nativeSearch';
 
 /**
  * Label matchers selecting the service's series on the dashboard: the app, the chosen namespace

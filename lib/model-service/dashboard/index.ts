@@ -7,7 +7,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DriftSignal } from 'model-service/contract';
 import { checkAppName } from '../../shared/label-value';
 import { resolveDriftThresholds } from '../rules/options';
-import { DashboardContext, DashboardRow, PROMETHEUS, VARIABLES } from './common';
+import { DashboardContext, DashboardRow, PROMETHEUS, TraceSearch, VARIABLES } from './common';
 import { errorsRow } from './rows/errors';
 import { latencyRow } from './rows/latency';
 import { logsRow } from './rows/logs';
@@ -77,12 +77,15 @@ export interface ModelServiceDashboardOptions {
   readonly appName: string;
   /** PSI thresholds of the drift alerts, drawn on the drift panel. @default DEFAULT_DRIFT_PSI_THRESHOLDS */
   readonly driftThresholds?: Partial<Record<DriftSignal, number>>;
+  /** How the Traces panel searches Tempo: 'nativeSearch' for Grafana 9.3 (reference profile). @default 'traceql' */
+  readonly traceSearch?: TraceSearch;
 }
 
 export function modelServiceDashboard(opts: ModelServiceDashboardOptions): Record<string, unknown> {
   const ctx: DashboardContext = {
     appName: checkAppName('modelServiceDashboard', opts.appName),
     driftThresholds: resolveDriftThresholds(opts.driftThresholds, 'modelServiceDashboard'),
+    traceSearch: opts.traceSearch ?? 'traceql',
   };
   const builder = new dashboard.DashboardBuilder(`Model service: ${ctx.appName}`)
     .uid(dashboardUid(ctx.appName))

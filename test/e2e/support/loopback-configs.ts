@@ -23,11 +23,12 @@ import type { DiscoveredTarget } from './pod-discovery';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const LOOPBACK = '127.0.0.1';
-const LISTEN = 'listen on loopback only (the pod listens on all interfaces)';
+export const LOOPBACK = '127.0.0.1';
+export const LISTEN = 'listen on loopback only (the pod listens on all interfaces)';
 const NO_MINIO = 'MinIO cannot run here: S3 object storage becomes the local filesystem';
-const NO_VOLUME = 'the pod volume becomes a folder of the test';
-const NO_API = 'no Kubernetes API here: discovery becomes static targets with the labels it would give';
+export const NO_VOLUME = 'the pod volume becomes a folder of the test';
+export const OBJECT_STORE = 'the object store\'s Service becomes the SeaweedFS process (same buckets, same keys)';
+export const NO_API = 'no Kubernetes API here: discovery becomes static targets with the labels it would give';
 
 export interface LokiLoopback {
   readonly httpPort: number;
@@ -75,19 +76,25 @@ export function lokiArgsForLoopback(rendered: readonly string[], configFile: str
 export interface TempoLoopback {
   readonly httpPort: number;
   readonly grpcPort: number;
-  /** Receivers: otlp http/grpc, jaeger grpc/thrift_binary/thrift_compact/thrift_http, opencensus. */
+  /** Receivers: otlp http/grpc, jaeger grpc/thrift_binary/thrift_compact/thrift_http, opencensus (where the render has them). */
   readonly receiverPorts: Readonly<Record<'otlpHttp' | 'otlpGrpc' | 'jaegerGrpc' | 'jaegerThriftBinary' | 'jaegerThriftCompact' | 'jaegerThriftHttp' | 'opencensus', number>>;
   readonly dataDir: string;
   /** Where the ConfigMap's overrides.yaml is written. */
   readonly overridesFile: string;
   /** The Prometheus process, for the metrics generator's remote write (when the render has one). */
   readonly prometheusUrl: string;
+  /**
+   * The S3 endpoint (host:port) of the local object store, when there is one: Tempo keeps its S3
+   * backend and only the address changes. @default - no object store: the local backend
+   */
+  readonly s3Endpoint?: string;
 }
 
 /** Tempo's rendered tempo.yaml (ConfigMap of the tempo release), for one process on loopback. */
 export function tempoForLoopback(rendered: Doc, local: TempoLoopback): RewrittenConfig<Doc> {
   const ports = local.receiverPorts;
   const receivers = ['distributor', 'receivers'];
+  const renderedReceivers = (rendered.distributor?.receivers ?? {}) as Doc;
   return rewrite(rendered, (set) => {
     set(['server', 'http_listen_address'], LOOPBACK, LISTEN);
     set(['server', 'http_listen_port'], local.httpPort, 'a free port');
@@ -97,13 +104,21 @@ export function tempoForLoopback(rendered: Doc, local: TempoLoopback): Rewritten
       'advertise the loopback address in the ingester ring (Tempo would pick the first non-loopback interface, where nothing listens)');
     set([...receivers, 'otlp', 'protocols', 'http', 'endpoint'], `${LOOPBACK}:${ports.otlpHttp}`, LISTEN);
     set([...receivers, 'otlp', 'protocols', 'grpc', 'endpoint'], `${LOOPBACK}:${ports.otlpGrpc}`, LISTEN);
-    set([...receivers, 'jaeger', 'protocols', 'grpc', 'endpoint'], `${LOOPBACK}:${ports.jaegerGrpc}`, LISTEN);
-    set([...receivers, 'jaeger', 'protocols', 'thrift_binary', 'endpoint'], `${LOOPBACK}:${ports.jaegerThriftBinary}`, LISTEN);
-    set([...receivers, 'jaeger', 'protocols', 'thrift_compact', 'endpoint'], `${LOOPBACK}:${ports.jaegerThriftCompact}`, LISTEN);
-    set([...receivers, 'jaeger', 'protocols', 'thrift_http', 'endpoint'], `${LOOPBACK}:${ports.jaegerThriftHttp}`, LISTEN);
+    if (renderedReceivers.jaeger) {
+      set([...receivers, 'jaeger', 'protocols', 'grpc', 'endpoint'], `${LOOPBACK}:${ports.jaegerGrpc}`, LISTEN);
+      set([...receivers, 'jaeger', 'protocols', 'thrift_binary', 'endpoint'], `${LOOPBACK}:${ports.jaegerThriftBinary}`, LISTEN);
+      set([...receivers, 'jaeger', 'protocols', 'thrift_compact', 'endpoint'], `${LOOPBACK}:${ports.jaegerThriftCompact}`, LISTEN);
+      set([...receivers, 'jaeger', 'protocols', 'thrift_http', 'endpoint'], `${LOOPBACK}:${ports.jaegerThriftHttp}`, LISTEN);
+    }
     // `opencensus: null` in the render means "enabled, default endpoint" = 0.0.0.0:55678.
-    set([...receivers, 'opencensus'], { endpoint: `${LOOPBACK}:${ports.opencensus}` }, `${LISTEN}; the render's null means the default 0.0.0.0:55678`);
-    set(['storage', 'trace', 'backend'], 'local', NO_MINIO);
+    if ('opencensus' in renderedReceivers) {
+      set([...receivers, 'opencensus'], { endpoint: `${LOOPBACK}:${ports.opencensus}` }, `${LISTEN}; the render's null means the default 0.0.0.0:55678`);
+    }
+    if (local.s3Endpoint) {
+      set(['storage', 'trace', 's3', 'endpoint'], local.s3Endpoint, OBJECT_STORE);
+    } else {
+      set(['storage', 'trace', 'backend'], 'local', NO_MINIO);
+    }
     set(['storage', 'trace', 'local', 'path'], path.join(local.dataDir, 'traces'), NO_VOLUME);
     set(['storage', 'trace', 'wal', 'path'], path.join(local.dataDir, 'wal'), NO_VOLUME);
     set(['overrides', 'per_tenant_override_config'], local.overridesFile, 'the ConfigMap\'s overrides.yaml, written beside tempo.yaml');
@@ -112,6 +127,7 @@ export function tempoForLoopback(rendered: Doc, local: TempoLoopback): Rewritten
       set(['metrics_generator', 'ring', 'instance_addr'], LOOPBACK,
         'advertise the loopback address in the metrics-generator ring (the distributor sends it spans there)');
       if (generator.storage?.path) set(['metrics_generator', 'storage', 'path'], path.join(local.dataDir, 'generator'), NO_VOLUME);
+      if (generator.traces_storage?.path) set(['metrics_generator', 'traces_storage', 'path'], path.join(local.dataDir, 'generator-traces'), NO_VOLUME);
       ((generator.storage?.remote_write ?? []) as Doc[]).forEach((rw, i) => {
         const url = new URL(rw.url);
         set(['metrics_generator', 'storage', 'remote_write', i, 'url'], `${local.prometheusUrl}${url.pathname}`, 'the prometheus-server Service becomes the Prometheus process');
@@ -136,7 +152,7 @@ export interface PromtailLoopback {
   readonly podTargets: readonly DiscoveredTarget[];
 }
 
-const KUBELET_POD_LOGS = '/var/log/pods/';
+export const KUBELET_POD_LOGS = '/var/log/pods/';
 
 /** Promtail's rendered promtail.yaml (Secret of the promtail release), for one process on loopback. */
 export function promtailForLoopback(rendered: Doc, local: PromtailLoopback): RewrittenConfig<Doc> {

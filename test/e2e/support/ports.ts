@@ -25,8 +25,8 @@ function listen(port: number): Promise<Server | undefined> {
   });
 }
 
-/** `count` distinct ports free on 127.0.0.1, from [10000, start of the ephemeral range). */
-export async function loopbackPorts(count: number): Promise<number[]> {
+/** `count` distinct ports free on 127.0.0.1, from [10000, start of the ephemeral range), none of `exclude`. */
+export async function loopbackPorts(count: number, exclude: readonly number[] = []): Promise<number[]> {
   const low = 10_000;
   const high = Math.max(low + 1_000, ephemeralStart());
   const held: Server[] = [];
@@ -35,11 +35,41 @@ export async function loopbackPorts(count: number): Promise<number[]> {
     for (let attempt = 0; ports.length < count; attempt++) {
       if (attempt > count * 50) throw new Error(`no ${count} free loopback ports between ${low} and ${high}`);
       const port = low + Math.floor(Math.random() * (high - low));
-      if (ports.includes(port)) continue;
+      if (ports.includes(port) || exclude.includes(port)) continue;
       const server = await listen(port);
       if (server) {
         held.push(server);
         ports.push(port);
+      }
+    }
+    return ports;
+  } finally {
+    await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+/**
+ * `count` ports free on 127.0.0.1 whose `port + offset` is free too, below the ephemeral range
+ * for both: SeaweedFS listens for gRPC on each of its HTTP ports + 10000, and its clients (`weed
+ * shell`, the S3 gateway) find that port by the same rule.
+ */
+export async function loopbackPortPairs(count: number, offset: number): Promise<number[]> {
+  const low = 10_000;
+  const high = Math.max(low + 1_000, ephemeralStart()) - offset;
+  const held: Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let attempt = 0; ports.length < count; attempt++) {
+      if (attempt > count * 50) throw new Error(`no ${count} free loopback port pairs (port, port + ${offset}) from ${low}`);
+      const port = low + Math.floor(Math.random() * (high - low));
+      if (ports.some((p) => Math.abs(p - port) <= 1 || p + offset === port || port + offset === p)) continue;
+      const first = await listen(port);
+      const second = first ? await listen(port + offset) : undefined;
+      if (first && second) {
+        held.push(first, second);
+        ports.push(port);
+      } else if (first) {
+        held.push(first);
       }
     }
     return ports;

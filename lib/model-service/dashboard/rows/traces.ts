@@ -21,15 +21,21 @@ export const tracesRow: DashboardRow = {
       .datasource(TEMPO)
       .height(10)
       .span(WIDTH.full)
-      .withTarget(
-        new tempo.DataqueryBuilder()
-          .datasource(TEMPO)
-          // Grafana 9.3 (the chart's pin) searches Tempo with "nativeSearch"; TraceQL there is behind a feature flag.
-          .queryType(tempo.TempoQueryType.NativeSearch)
-          .serviceName(ctx.appName)
-          .spanName(PREDICT_SPAN_NAME)
-          .limit(20)
-          .refId('A'),
-      ),
+      .withTarget(tracesQuery(ctx)),
   ],
 };
+
+/**
+ * The service's prediction traces as the profile's Grafana searches Tempo: a TraceQL query in
+ * Grafana 10+ (whose Tempo datasource no longer runs the old "nativeSearch" from a panel; it only
+ * converts one in the query editor), "nativeSearch" in Grafana 9.3, where TraceQL is behind a flag.
+ */
+function tracesQuery(ctx: DashboardContext): tempo.DataqueryBuilder {
+  const query = new tempo.DataqueryBuilder().datasource(TEMPO);
+  const search = ctx.traceSearch === 'nativeSearch'
+    ? query.queryType(tempo.TempoQueryType.NativeSearch).serviceName(ctx.appName).spanName(PREDICT_SPAN_NAME)
+    : query.queryType(tempo.TempoQueryType.Traceql)
+      .query(`{ resource.service.name = ${JSON.stringify(ctx.appName)} && name = ${JSON.stringify(PREDICT_SPAN_NAME)} }`)
+      .tableType(tempo.SearchTableType.Traces);
+  return search.limit(20).refId('A');
+}

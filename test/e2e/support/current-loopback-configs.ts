@@ -1,0 +1,192 @@
+/**
+ * The current profile's rendered configurations turned into ones that run on this machine, in the
+ * manner of loopback-configs.ts (every change listed, nothing else differs). What differs from the
+ * reference profile's rewrites:
+ *
+ *  - storage stays S3: SeaweedFS runs here (`weed`, the version the chart deploys), so Loki's and
+ *    Tempo's object store keeps its buckets, keys and path style, and only its address changes;
+ *  - Loki 3 runs as the chart runs it (`-target=all`, Monolithic), with no gateway: the
+ *    loki-gateway nginx only proxies to the `loki` Service (`gatewayRoutes` reads that from the
+ *    rendered nginx.conf), so the Loki process stands for both;
+ *  - Alloy's config is text (the Alloy configuration syntax), rewritten by exact, listed text edits
+ *    (`rewriteText`): each must match exactly once, so a changed render fails loudly instead of
+ *    running unchanged.
+ */
+import * as path from 'node:path';
+import { ConfigChange, RewrittenConfig, rewrite, rewriteArgs } from './config-rewrite';
+import { KUBELET_POD_LOGS, LISTEN, LOOPBACK, NO_API, NO_VOLUME, OBJECT_STORE } from './loopback-configs';
+import type { DiscoveredTarget } from './pod-discovery';
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const NO_GATEWAY = 'the loki-gateway Service becomes the Loki process (its nginx.conf routes this path to the loki Service)';
+
+export interface Loki3Loopback {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly memberlistPort: number;
+  readonly dataDir: string;
+  /** host:port of SeaweedFS' S3 API. */
+  readonly s3Endpoint: string;
+  /** Where the loki-runtime ConfigMap's runtime-config.yaml is written. */
+  readonly runtimeConfigFile: string;
+}
+
+/** Loki 3's rendered config.yaml (ConfigMap `loki` of the loki release), for one process on loopback. */
+export function loki3ForLoopback(rendered: Doc, local: Loki3Loopback): RewrittenConfig<Doc> {
+  return rewrite(rendered, (set) => {
+    set(['server', 'http_listen_address'], LOOPBACK, LISTEN);
+    set(['server', 'http_listen_port'], local.httpPort, 'a free port');
+    set(['server', 'grpc_listen_address'], LOOPBACK, LISTEN);
+    set(['server', 'grpc_listen_port'], local.grpcPort, 'a free port');
+    set(['memberlist', 'bind_addr'], [LOOPBACK], LISTEN);
+    set(['memberlist', 'bind_port'], local.memberlistPort, 'a free port');
+    set(['memberlist', 'advertise_port'], local.memberlistPort, 'the free port it binds');
+    set(['memberlist', 'join_members'], [`${LOOPBACK}:${local.memberlistPort}`], 'the loki-memberlist Service becomes this process');
+    set(['common', 'ring'], { instance_addr: LOOPBACK, kvstore: { store: 'memberlist' } },
+      'advertise the loopback address in the rings (Loki would pick the first non-loopback interface, where nothing listens); '
+      + 'setting common.ring drops Loki\'s implicit memberlist store, so it is named');
+    set(['common', 'compactor_grpc_address'], `${LOOPBACK}:${local.grpcPort}`, 'the loki Service becomes this process');
+    set(['frontend', 'address'], LOOPBACK, 'the query frontend advertises the loopback address to its workers, for the same reason');
+    set(['common', 'path_prefix'], path.join(local.dataDir, 'loki'), NO_VOLUME);
+    set(['common', 'storage', 's3', 'endpoint'], local.s3Endpoint, OBJECT_STORE);
+    set(['ruler', 'storage', 's3', 'endpoint'], local.s3Endpoint, OBJECT_STORE);
+    set(['ruler', 'wal', 'dir'], path.join(local.dataDir, 'ruler-wal'), NO_VOLUME);
+    set(['runtime_config', 'file'], local.runtimeConfigFile, 'the loki-runtime ConfigMap\'s runtime-config.yaml, written beside config.yaml');
+    if (rendered.storage_config?.bloom_shipper?.working_directory) {
+      set(['storage_config', 'bloom_shipper', 'working_directory'], path.join(local.dataDir, 'bloomshipper'), NO_VOLUME);
+    }
+  });
+}
+
+/**
+ * The loki-gateway's routes for the paths the stack uses (Alloy's push, Grafana's queries): the
+ * `proxy_pass` backend of each nginx `location` that matches, as `host:port`. The local stack
+ * replaces the gateway by the Loki process only when both route to the `loki` Service.
+ */
+export function gatewayRoutes(nginxConf: string, paths: readonly string[]): Record<string, string | undefined> {
+  // One chunk per `location`: its modifier and path, and the `$backend` it proxies to. (A block's
+  // own braces, such as the `${query_tags}` of a header it sets, rule out matching up to `}`.)
+  const locations = nginxConf.split(/\n\s*location\s+/).slice(1).map((chunk) => {
+    const head = /^(=|\^~)?\s*(\S+)\s*\{/.exec(chunk);
+    return { exact: head?.[1] === '=', prefix: head?.[2] ?? '', backend: /set \$backend\s+"https?:\/\/([^"/]+)"/.exec(chunk)?.[1] };
+  });
+  const route = (p: string) => {
+    const exact = locations.find((l) => l.exact && l.prefix === p);
+    if (exact) return exact.backend;
+    const prefixes = locations.filter((l) => !l.exact && p.startsWith(l.prefix)).sort((a, b) => b.prefix.length - a.prefix.length);
+    return prefixes[0]?.backend;
+  };
+  return Object.fromEntries(paths.map((p) => [p, route(p)]));
+}
+
+/** Text edits to a rendered text config: each `from` must occur exactly once. */
+export interface TextEdit {
+  readonly from: string | RegExp;
+  readonly to: string;
+  readonly why: string;
+  /** Names the edit in the change list. @default the text replaced */
+  readonly path?: string;
+}
+
+export function rewriteText(rendered: string, edits: readonly TextEdit[]): { text: string; changes: ConfigChange[] } {
+  let text = rendered;
+  const changes: ConfigChange[] = [];
+  for (const edit of edits) {
+    const pattern = typeof edit.from === 'string' ? new RegExp(edit.from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g') : new RegExp(edit.from.source, `${edit.from.flags.replace('g', '')}g`);
+    const matches = [...text.matchAll(pattern)];
+    if (matches.length !== 1) throw new Error(`the rendered config has ${matches.length} occurrences of ${pattern}, expected exactly 1: the render changed, update this edit`);
+    text = text.replace(pattern, () => edit.to);
+    changes.push({ path: edit.path ?? matches[0][0].split('\n')[0].trim(), from: matches[0][0].trim(), to: edit.to.trim(), why: edit.why });
+  }
+  return { text, changes };
+}
+
+export interface AlloyLoopback {
+  /** What pod discovery would find on this node. */
+  readonly podTargets: readonly DiscoveredTarget[];
+  /** Stands for the node's /var/log/pods. */
+  readonly podLogRoot: string;
+  /** Loki's push URL on loopback. */
+  readonly pushUrl: string;
+  /** The push URL the render names (the loki-gateway's). */
+  readonly renderedPushUrl: string;
+}
+
+/** A value in the Alloy configuration syntax (strings are JSON-quoted, which the syntax shares). */
+function alloyValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(alloyValue).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{\n${Object.entries(value).map(([k, v]) => `    ${JSON.stringify(k)} = ${alloyValue(v)},`).join('\n')}\n  }`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Alloy's rendered config.alloy (ConfigMap of the alloy release): discovery.kubernetes becomes the
+ * targets it would give, the node's pod log folder a folder of the test, the gateway's push URL
+ * Loki's. Every other block, stage and rule runs as rendered.
+ */
+export function alloyForLoopback(rendered: string, local: AlloyLoopback): { text: string; changes: ConfigChange[] } {
+  const targets = local.podTargets.map((t) => ({ __address__: t.targets[0], ...t.labels }));
+  return rewriteText(rendered, [
+    { from: /\ndiscovery\.kubernetes "pods" \{\n[\s\S]*?\n\}\n/, to: '\n', path: 'discovery.kubernetes "pods"', why: NO_API },
+    { from: 'targets = discovery.kubernetes.pods.targets', to: `targets = ${alloyValue(targets)}`, path: 'discovery.relabel "pod_logs" targets', why: NO_API },
+    { from: KUBELET_POD_LOGS, to: `${local.podLogRoot}/`, why: `the node's ${KUBELET_POD_LOGS} becomes a folder of the test` },
+    { from: `"${local.renderedPushUrl}"`, to: `"${local.pushUrl}"`, path: 'loki.write "default" endpoint url', why: NO_GATEWAY },
+  ]);
+}
+
+/** Alloy's arguments (the DaemonSet's): the config file, its storage and its listener move here. */
+export function alloyArgsForLoopback(rendered: readonly string[], local: { configFile: string; renderedConfigFile: string; storageDir: string; httpPort: number }): { args: string[]; changes: ConfigChange[] } {
+  const configAt = rendered.indexOf(local.renderedConfigFile);
+  if (configAt < 0) throw new Error(`Alloy's rendered args name no ${local.renderedConfigFile}: ${rendered.join(' ')}`);
+  const withConfig = rendered.map((a, i) => (i === configAt ? local.configFile : a));
+  const flags = rewriteArgs(withConfig, {
+    'storage.path': { value: local.storageDir, why: NO_VOLUME },
+    'server.http.listen-addr': { value: `${LOOPBACK}:${local.httpPort}`, why: `${LISTEN}; a free port` },
+  });
+  return { args: flags.args, changes: [{ path: 'run <config file>', from: local.renderedConfigFile, to: local.configFile, why: NO_VOLUME }, ...flags.changes] };
+}
+
+export interface SeaweedLoopback {
+  /** master, volume, filer and S3 ports; weed listens for gRPC on each + 10000. */
+  readonly ports: Readonly<Record<'master' | 'volume' | 'filer' | 's3' | 'metrics', number>>;
+  readonly dataDir: string;
+  /** The rendered seaweedfs-s3-secret's seaweedfs_s3_config, written here. */
+  readonly s3ConfigFile: string;
+}
+
+/**
+ * The weed command line of the all-in-one Deployment: its container runs `/bin/sh -ec` on one
+ * `weed ... server ...` line (continuations joined, `${VAR}` expanded from the container's env
+ * as the shell would); the binary, addresses, ports, data folder and S3 identities file move here.
+ */
+export function seaweedArgsForLoopback(script: string, env: Readonly<Record<string, string>>, local: SeaweedLoopback): { args: string[]; changes: ConfigChange[] } {
+  const words = script.replace(/\\\n/g, ' ').trim().split(/\s+/)
+    .map((w) => w.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => env[name] ?? whole));
+  if (!/\/weed$/.test(words[0])) throw new Error(`the SeaweedFS container does not run weed: ${script}`);
+  const free = (port: number) => ({ value: String(port), why: 'a free port (its gRPC port, + 10000, is free too)' });
+  return rewriteArgs(words.slice(1), {
+    'ip.bind': { value: LOOPBACK, why: LISTEN },
+    dir: { value: local.dataDir, why: NO_VOLUME },
+    'master.port': free(local.ports.master),
+    'volume.port': free(local.ports.volume),
+    'filer.port': free(local.ports.filer),
+    's3.port': free(local.ports.s3),
+    metricsPort: { value: String(local.ports.metrics), why: 'a free port' },
+    's3.config': { value: local.s3ConfigFile, why: 'the seaweedfs-s3-secret\'s file, written to a folder of the test' },
+  });
+}
+
+/** The bucket hook Job's script, run as it is but for the weed binary's path. */
+export function bucketHookForLoopback(script: string, weedBinary: string): { text: string; changes: ConfigChange[] } {
+  const calls = script.split(IMAGE_WEED).length - 1;
+  if (calls === 0) throw new Error(`the bucket hook calls no ${IMAGE_WEED}: the render changed, update this rewrite`);
+  return {
+    text: script.split(IMAGE_WEED).join(weedBinary),
+    changes: [{ path: `${IMAGE_WEED} (${calls} calls)`, from: IMAGE_WEED, to: weedBinary, why: 'the image\'s weed is the weed binary here' }],
+  };
+}
+
+const IMAGE_WEED = '/usr/bin/weed';

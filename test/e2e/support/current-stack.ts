@@ -1,0 +1,322 @@
+/**
+ * The current profile's stack on this machine, from what `npm run synth` wrote into dist/current/:
+ * every backend is the real program at the version its pinned chart deploys (SeaweedFS 4.44,
+ * Loki 3.7.6, Tempo 2.10.8, Prometheus 3.14.0; Alloy 1.19.0-rc.3 standing in for 1.18.1, see
+ * verify/backend-binaries.ts), started with the configuration `helm template` renders, changed
+ * only as current-loopback-configs.ts and loopback-configs.ts list. The model service is the real
+ * service with the environment its Deployment gives it.
+ *
+ * What stands in for Kubernetes:
+ *  - Secrets: the generated create-secrets.sh runs with the real kubectl building its Secrets
+ *    client-side (test/helpers/create-secrets.ts); each container's `secretKeyRef`s read those,
+ *    so the S3 keys SeaweedFS serves and the keys Loki and Tempo sign with meet only if the
+ *    rendered references agree;
+ *  - the bucket hook: the chart's post-install Job script runs as rendered against the local weed;
+ *  - pods: every process is a pod whose IP is 127.0.0.1 (the downward API's `status.podIP`), and
+ *    the model service's pod is described to Prometheus and Alloy by the labels discovery would
+ *    give (pod-discovery.ts); its log is the kubelet's CRI file (local-stack.ts);
+ *  - Services: each in-cluster address becomes the loopback address of the process behind it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { profileDir } from '../../../lib/profiles';
+import { SCRAPE_PORT_ANNOTATION } from '../../../lib/prometheus/scrape-configs';
+import { startModelService } from '../../../model-service/test/support/service';
+import { CURRENT_BACKENDS, resolveCurrentBackend } from '../../../verify/backend-binaries';
+import { KubeObject, RenderedRelease, renderHelmfile } from '../../../verify/helm';
+import { REPO_ROOT } from '../../../verify/inputs';
+import { runCreateSecrets } from '../../helpers/create-secrets';
+import { rewriteArgs } from './config-rewrite';
+import {
+  alloyArgsForLoopback, alloyForLoopback, bucketHookForLoopback, gatewayRoutes, loki3ForLoopback, seaweedArgsForLoopback,
+} from './current-loopback-configs';
+import {
+  BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, SecretValues, containerEnv, containersOf, httpOk, lokiVerifyConfig,
+  modelServiceEnv, releaseNamed, renderedContainer, renderedFile, waitFor, writeCriLog,
+} from './local-stack';
+import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback, tempoArgsForLoopback, tempoForLoopback } from './loopback-configs';
+import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
+import { ProcessRegistry } from './processes';
+import { loopbackPortPairs, loopbackPorts } from './ports';
+
+export const CURRENT_DIST = profileDir('current');
+
+/** The paths of Loki's API the stack uses through the gateway: Alloy's push and Grafana's queries. */
+const GATEWAY_PATHS = ['/loki/api/v1/push', '/loki/api/v1/query_range'];
+
+export interface CurrentLocalStack extends LocalStack {
+  /** SeaweedFS' filer (lists a bucket's objects under /buckets/<name>/) and the buckets the hook made. */
+  readonly objectStore: { readonly filerUrl: string; readonly buckets: readonly string[] };
+  /** The rendered config.alloy and how the chart runs Alloy, for the validation tests. */
+  readonly alloy: { readonly binary: string; readonly renderedConfig: string; readonly stabilityLevel: string; readonly version: string };
+  /** Where the loki-gateway routes Loki's API paths (nginx.conf), and the Loki Service that was expected. */
+  readonly gateway: { readonly routes: Record<string, string | undefined>; readonly lokiService: string };
+}
+
+/** A backend's pod: the process on loopback. */
+function backendPod(name: string): PodIdentity {
+  return { name, uid: `${name}-uid`, ip: LOOPBACK, nodeName: POD.nodeName, replicaSetName: name };
+}
+
+/** Secret values by `<secret>/<key>`, from what the generated create-secrets.sh would create. */
+export function generatedSecrets(script: string): SecretValues {
+  const run = runCreateSecrets(script);
+  if (run.status !== 0) throw new Error(`create-secrets.sh failed (${run.status}):\n${run.stderr}`);
+  const values = new Map<string, string>();
+  for (const secret of run.applied.filter((o) => o.kind === 'Secret') as { metadata: { name: string }; data?: Record<string, string> }[]) {
+    for (const [key, value] of Object.entries(secret.data ?? {})) values.set(`${secret.metadata.name}/${key}`, Buffer.from(value, 'base64').toString('utf8'));
+  }
+  return values;
+}
+
+/** `$(VAR)` in container args, expanded from the container's env as the kubelet does. */
+function expandArgs(args: readonly string[], env: Readonly<Record<string, string>>): string[] {
+  return args.map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole));
+}
+
+/**
+ * Runs a container's `/bin/sh -ec` script to its end; rejects with its output when it fails. The
+ * image's /bin/sh (BusyBox ash) knows `set -o pipefail`, which Debian's dash does not: bash runs it.
+ */
+export const SCRIPT_SHELL = 'bash';
+
+function runScript(script: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SCRIPT_SHELL, ['-ec', script], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      writeFileSync(logFile, output);
+      if (code === 0) resolve();
+      else reject(new Error(`the bucket hook failed (${code}):\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+function jobContainer(release: RenderedRelease): { script: string; container: ReturnType<typeof containersOf>[number] } {
+  const container = renderedContainer(release, (_, o) => o.kind === 'Job');
+  const script = container.command?.[2] ?? container.args?.[0];
+  if (!script) throw new Error(`the ${release.name} Job runs no script`);
+  return { script, container };
+}
+
+/** Starts SeaweedFS, Loki, Tempo, Alloy, Prometheus and the model service; see the file comment. */
+export async function startCurrentStack(options: LocalStackOptions): Promise<CurrentLocalStack> {
+  const log = options.log ?? (() => undefined);
+  const work = options.workDir;
+  const dir = (name: string) => {
+    const d = path.join(work, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const registry = options.registry ?? new ProcessRegistry();
+  const distDir = options.distDir ?? CURRENT_DIST;
+  const manifestsFile = path.join(distDir, 'observability.k8s.yaml');
+  try {
+    const [releases, weed, loki, tempo, alloy, prometheus] = await Promise.all([
+      renderHelmfile(path.join(distDir, 'helm', 'helmfile.yaml')),
+      resolveCurrentBackend('weed'),
+      resolveCurrentBackend('loki'),
+      resolveCurrentBackend('tempo'),
+      resolveCurrentBackend('alloy'),
+      resolveCurrentBackend('prometheus'),
+    ]);
+    const secrets = generatedSecrets(readFileSync(path.join(distDir, 'helm', 'create-secrets.sh'), 'utf8'));
+    const manifests = parseAllDocuments(readFileSync(manifestsFile, 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean);
+    const deployment = manifests.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'model-service');
+    if (!deployment) throw new Error(`${manifestsFile} has no model-service Deployment`);
+    const namespace = deployment.metadata.namespace!;
+    const appName = deployment.metadata.labels!['app.kubernetes.io/name'];
+    const podContext = (name: string): PodContext => ({ namespace, pod: backendPod(name), secrets, manifests });
+    const changes: BackendChanges[] = [];
+    const version = (program: keyof typeof CURRENT_BACKENDS) => CURRENT_BACKENDS[program].version;
+
+    const seaweedPorts = await loopbackPortPairs(4, 10_000);
+    const pool = await loopbackPorts(20, [...seaweedPorts, ...seaweedPorts.map((p) => p + 10_000)]);
+    const port = (): number => {
+      const next = pool.pop();
+      if (next === undefined) throw new Error('the local stack needs more than 20 ports: raise the pool size');
+      return next;
+    };
+
+    // --- SeaweedFS: the all-in-one server, then the chart's bucket hook against it.
+    const seaweedRelease = releaseNamed(releases, 'seaweedfs');
+    const seaweedContainer = renderedContainer(seaweedRelease, (c, o) => o.kind === 'Deployment' && c.name === 'seaweedfs');
+    const seaweedEnv = containerEnv(seaweedContainer, podContext('seaweedfs-all-in-one'));
+    const s3Config = renderedFile(seaweedRelease, 'Secret', 'seaweedfs_s3_config');
+    const s3ConfigFile = path.join(dir('seaweedfs'), 'seaweedfs_s3_config');
+    writeFileSync(s3ConfigFile, s3Config.text);
+    const [masterPort, volumePort, filerPort, s3Port] = seaweedPorts;
+    const seaweedArgs = seaweedArgsForLoopback(seaweedContainer.command?.[2] ?? '', seaweedEnv, {
+      ports: { master: masterPort, volume: volumePort, filer: filerPort, s3: s3Port, metrics: port() }, dataDir: dir('seaweedfs/data'), s3ConfigFile,
+    });
+    changes.push({ backend: `SeaweedFS ${version('weed')}`, source: `Deployment seaweedfs-all-in-one of release ${seaweedRelease.name} (command)`, changes: seaweedArgs.changes });
+    const seaweedProcess = registry.start('seaweedfs', weed.path, seaweedArgs.args, {
+      env: { ...process.env, ...seaweedEnv }, logFile: path.join(work, 'seaweedfs', 'weed.log'),
+    });
+    const filerUrl = `http://${LOOPBACK}:${filerPort}`;
+    const s3Endpoint = `${LOOPBACK}:${s3Port}`;
+    const hook = jobContainer(seaweedRelease);
+    const hookScript = bucketHookForLoopback(hook.script, weed.path);
+    const hookEnv = containerEnv(hook.container, podContext('seaweedfs-bucket-hook'));
+    const hookAddresses = rewriteArgs([`--WEED_CLUSTER_SW_MASTER=${hookEnv.WEED_CLUSTER_SW_MASTER}`, `--WEED_CLUSTER_SW_FILER=${hookEnv.WEED_CLUSTER_SW_FILER}`], {
+      WEED_CLUSTER_SW_MASTER: { value: `${LOOPBACK}:${masterPort}`, why: 'the seaweedfs-all-in-one Service becomes the weed process' },
+      WEED_CLUSTER_SW_FILER: { value: `${LOOPBACK}:${filerPort}`, why: 'the seaweedfs-all-in-one Service becomes the weed process' },
+    });
+    const shell = { path: 'command[0]', from: hook.container.command?.[0], to: SCRIPT_SHELL, why: 'the image\'s BusyBox sh knows `set -o pipefail`, this machine\'s sh (dash) does not' };
+    changes.push({ backend: 'SeaweedFS bucket hook', source: `Job of release ${seaweedRelease.name} (script)`, changes: [shell, ...hookScript.changes, ...hookAddresses.changes.map((c) => ({ ...c, path: `env ${c.path.replace(/^--/, '')}` }))] });
+    const buckets = [...hook.script.matchAll(/s3\.bucket\.create --name ([a-z0-9.-]+)/g)].map((m) => m[1]);
+    const bucketsMade = waitFor('SeaweedFS', httpOk(`${filerUrl}/`), seaweedProcess.exited, seaweedProcess.output)
+      .then(() => runScript(hookScript.text, {
+        ...process.env, ...hookEnv, WEED_CLUSTER_SW_MASTER: `${LOOPBACK}:${masterPort}`, WEED_CLUSTER_SW_FILER: `${LOOPBACK}:${filerPort}`,
+      }, path.join(work, 'seaweedfs', 'bucket-hook.log'), 120_000));
+    // Awaited below; until then a failure of another step must not leave it rejecting unobserved.
+    bucketsMade.catch(() => undefined);
+
+    // --- Loki 3: the rendered config must pass Loki's own strict check as it is.
+    const lokiRelease = releaseNamed(releases, 'loki');
+    const lokiContainer = renderedContainer(lokiRelease, (c, o) => o.kind === 'StatefulSet' && c.name === 'loki');
+    const lokiEnv = { ...process.env, ...containerEnv(lokiContainer, podContext('loki-0')) };
+    const lokiRendered = renderedFile(lokiRelease, 'ConfigMap', 'config.yaml');
+    const lokiRenderedFile = path.join(dir('loki'), 'rendered-config.yaml');
+    writeFileSync(lokiRenderedFile, lokiRendered.text);
+    const renderedCheck = lokiVerifyConfig(loki.path, lokiRenderedFile, lokiEnv);
+    if (renderedCheck.status !== 0) throw new Error(`Loki ${version('loki')} refuses the rendered config (${lokiRendered.source}):\n${renderedCheck.output}`);
+    const runtimeConfigFile = path.join(work, 'loki', 'runtime-config.yaml');
+    writeFileSync(runtimeConfigFile, renderedFile(lokiRelease, 'ConfigMap', 'runtime-config.yaml').text);
+    const lokiPorts = { httpPort: port(), grpcPort: port(), memberlistPort: port() };
+    const lokiConfig = loki3ForLoopback(parse(lokiRendered.text), { ...lokiPorts, dataDir: dir('loki/data'), s3Endpoint, runtimeConfigFile });
+    const lokiFile = path.join(work, 'loki', 'config.yaml');
+    writeFileSync(lokiFile, stringify(lokiConfig.config));
+    const lokiCheck = lokiVerifyConfig(loki.path, lokiFile, lokiEnv);
+    if (lokiCheck.status !== 0) throw new Error(`Loki refuses the loopback config ${lokiFile}:\n${lokiCheck.output}`);
+    const lokiArgs = rewriteArgs(expandArgs(lokiContainer.args ?? [], lokiEnv as Record<string, string>), {
+      'config.file': { value: lokiFile, why: 'the pod volume becomes a folder of the test' },
+    });
+    changes.push({ backend: `Loki ${version('loki')}`, source: lokiRendered.source, changes: [...lokiConfig.changes, ...lokiArgs.changes], documents: { rendered: parse(lokiRendered.text), rewritten: lokiConfig.config } });
+    const lokiUrl = `http://${LOOPBACK}:${lokiPorts.httpPort}`;
+    // The gateway stands for nothing but a proxy to the loki Service: checked, then left out.
+    const lokiService = `loki.${namespace}.svc.cluster.local:3100`;
+    const routes = gatewayRoutes(renderedFile(lokiRelease, 'ConfigMap', 'nginx.conf').text, GATEWAY_PATHS);
+    const misrouted = Object.entries(routes).filter(([, to]) => to !== lokiService);
+    if (misrouted.length > 0) throw new Error(`the loki-gateway routes ${misrouted.map(([p, to]) => `${p} to ${to}`).join(', ')}, not to ${lokiService}: the local stack cannot stand in for it`);
+
+    // --- Tempo 2.10
+    const tempoRelease = releaseNamed(releases, 'tempo');
+    const tempoContainer = renderedContainer(tempoRelease, (c) => c.name === 'tempo');
+    const tempoEnv = { ...process.env, ...containerEnv(tempoContainer, podContext('tempo-0')) };
+    const tempoRendered = renderedFile(tempoRelease, 'ConfigMap', 'tempo.yaml');
+    const overridesFile = path.join(dir('tempo'), 'overrides.yaml');
+    writeFileSync(overridesFile, renderedFile(tempoRelease, 'ConfigMap', 'overrides.yaml').text);
+    const receiverPorts = {
+      otlpHttp: port(), otlpGrpc: port(), jaegerGrpc: port(), jaegerThriftBinary: port(), jaegerThriftCompact: port(), jaegerThriftHttp: port(), opencensus: 0,
+    };
+    const tempoPorts = { httpPort: port(), grpcPort: port() };
+    const prometheusPort = port();
+    const prometheusUrl = `http://${LOOPBACK}:${prometheusPort}`;
+    const tempoConfig = tempoForLoopback(parse(tempoRendered.text), {
+      ...tempoPorts, receiverPorts, dataDir: dir('tempo/data'), overridesFile, prometheusUrl, s3Endpoint,
+    });
+    const tempoFile = path.join(work, 'tempo', 'tempo.yaml');
+    writeFileSync(tempoFile, stringify(tempoConfig.config));
+    const tempoArgs = tempoArgsForLoopback(tempoContainer.args ?? [], tempoFile);
+    changes.push({ backend: `Tempo ${version('tempo')}`, source: tempoRendered.source, changes: [...tempoConfig.changes, ...tempoArgs.changes], documents: { rendered: parse(tempoRendered.text), rewritten: tempoConfig.config } });
+    const tempoUrl = `http://${LOOPBACK}:${tempoPorts.httpPort}`;
+
+    // Loki and Tempo start once the hook has made their buckets, as helmfile's `needs` orders them.
+    await bucketsMade;
+    const lokiProcess = registry.start('loki', loki.path, lokiArgs.args, { env: lokiEnv, logFile: path.join(work, 'loki', 'loki.log') });
+    const tempoProcess = registry.start('tempo', tempo.path, tempoArgs.args, { env: tempoEnv, logFile: path.join(work, 'tempo', 'tempo.log') });
+
+    // --- the model service, as the Deployment configures it, and its pod as discovery sees it
+    const servicePort = port();
+    const container = containersOf(deployment)[0];
+    const containerPort = (container as unknown as { ports: { containerPort: number }[] }).ports[0].containerPort;
+    const pod = withContainerPort(deployment, containerPort, servicePort, SCRAPE_PORT_ANNOTATION);
+    const podTargets = podDiscoveryTargets(pod, POD);
+    const serviceEnv = modelServiceEnv(manifests, container, namespace, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${receiverPorts.otlpHttp}` });
+    changes.push({
+      backend: 'model service',
+      source: `Deployment ${deployment.metadata.name} (${path.relative(REPO_ROOT, manifestsFile)})`,
+      changes: [
+        { path: 'containers[0].ports[0].containerPort, prometheus.io/port', from: containerPort, to: servicePort, why: 'a free loopback port' },
+        { path: 'env OTEL_EXPORTER_OTLP_ENDPOINT', from: serviceEnv.renderedEndpoint, to: serviceEnv.env.OTEL_EXPORTER_OTLP_ENDPOINT, why: 'the tempo Service becomes the Tempo process' },
+      ],
+    });
+    const podLogRoot = dir('var/log/pods');
+    const logFile = podLogPath(podLogRoot, namespace, POD, container.name);
+    mkdirSync(path.dirname(logFile), { recursive: true });
+    writeFileSync(logFile, '');
+
+    // --- Alloy
+    const alloyRelease = releaseNamed(releases, 'alloy');
+    const alloyContainer = renderedContainer(alloyRelease, (c, o) => o.kind === 'DaemonSet' && c.name === 'alloy');
+    const alloyEnv = containerEnv(alloyContainer, { ...podContext('alloy-e2e'), pod: { ...backendPod('alloy-e2e'), nodeName: POD.nodeName } });
+    const alloyRendered = renderedFile(alloyRelease, 'ConfigMap', 'config.alloy');
+    const renderedAlloyFile = path.join(dir('alloy'), 'rendered-config.alloy');
+    writeFileSync(renderedAlloyFile, alloyRendered.text);
+    const renderedPushUrl = /loki\.write "[^"]+" \{[\s\S]*?url\s*=\s*"([^"]+)"/.exec(alloyRendered.text)?.[1];
+    if (!renderedPushUrl) throw new Error(`${alloyRendered.source} has no loki.write endpoint url`);
+    const alloyConfig = alloyForLoopback(alloyRendered.text, { podTargets, podLogRoot, pushUrl: `${lokiUrl}/loki/api/v1/push`, renderedPushUrl });
+    const alloyFile = path.join(work, 'alloy', 'config.alloy');
+    writeFileSync(alloyFile, alloyConfig.text);
+    const alloyPort = port();
+    const renderedAlloyArgs = alloyContainer.args ?? [];
+    const renderedConfigPath = renderedAlloyArgs[renderedAlloyArgs.indexOf('run') + 1];
+    const alloyArgs = alloyArgsForLoopback(renderedAlloyArgs, { configFile: alloyFile, renderedConfigFile: renderedConfigPath, storageDir: dir('alloy/data'), httpPort: alloyPort });
+    // ../shared's build stands in for the chart's release; a downloaded one is the release itself.
+    const alloyVersion = alloy.source === 'download' ? CURRENT_BACKENDS.alloy.standsFor : `${CURRENT_BACKENDS.alloy.version} (for ${CURRENT_BACKENDS.alloy.standsFor})`;
+    changes.push({ backend: `Alloy ${alloyVersion}`, source: alloyRendered.source, changes: [...alloyConfig.changes, ...alloyArgs.changes] });
+    const alloyProcess = registry.start('alloy', alloy.path, alloyArgs.args, { env: { ...process.env, ...alloyEnv }, logFile: path.join(work, 'alloy', 'alloy.log') });
+    const stabilityLevel = /^--stability\.level=(.+)$/.exec(renderedAlloyArgs.find((a) => a.startsWith('--stability.level=')) ?? '')?.[1] ?? 'generally-available';
+
+    // --- Prometheus 3
+    const prometheusRelease = releaseNamed(releases, 'prometheus');
+    const prometheusRendered = renderedFile(prometheusRelease, 'ConfigMap', 'prometheus.yml');
+    const configDir = dir('prometheus/config');
+    const serverConfigMap = prometheusRelease.objects.find((o) => o.kind === 'ConfigMap' && (o as unknown as { data?: Record<string, string> }).data?.['prometheus.yml'] !== undefined)!;
+    for (const [file, text] of Object.entries((serverConfigMap as unknown as { data: Record<string, string> }).data)) writeFileSync(path.join(configDir, file), text);
+    const prometheusConfig = prometheusForLoopback(parse(prometheusRendered.text), { port: prometheusPort, configDir, podTargets });
+    const prometheusFile = path.join(configDir, 'prometheus.yml');
+    writeFileSync(prometheusFile, stringify(prometheusConfig.config));
+    const prometheusArgs = prometheusArgsForLoopback(
+      renderedContainer(prometheusRelease, (c) => (c.args ?? []).some((a) => a.startsWith('--config.file='))).args ?? [],
+      { configFile: prometheusFile, dataDir: dir('prometheus/data'), port: prometheusPort },
+    );
+    changes.push({ backend: `Prometheus ${version('prometheus')}`, source: prometheusRendered.source, changes: [...prometheusConfig.changes, ...prometheusArgs.changes], documents: { rendered: parse(prometheusRendered.text), rewritten: prometheusConfig.config } });
+    const prometheusProcess = registry.start('prometheus', prometheus.path, prometheusArgs.args, { logFile: path.join(work, 'prometheus', 'prometheus.log') });
+
+    const service = await startModelService({ modelPath: await options.modelPath, port: servicePort, env: serviceEnv.env });
+    registry.adopt(service.process, () => service.stop());
+    writeCriLog(service.process.stdout, 'stdout', logFile);
+    writeCriLog(service.process.stderr, 'stderr', logFile);
+
+    log('waiting for Loki, Tempo, Alloy and Prometheus to be ready');
+    await Promise.all([
+      waitFor('Loki', httpOk(`${lokiUrl}/ready`), lokiProcess.exited, lokiProcess.output),
+      waitFor('Tempo', httpOk(`${tempoUrl}/ready`), tempoProcess.exited, tempoProcess.output),
+      waitFor('Alloy', httpOk(`http://${LOOPBACK}:${alloyPort}/-/ready`), alloyProcess.exited, alloyProcess.output),
+      waitFor('Prometheus', httpOk(`${prometheusUrl}/-/ready`), prometheusProcess.exited, prometheusProcess.output),
+    ]);
+    return {
+      endpoints: { service: service.url, prometheus: prometheusUrl, loki: lokiUrl, tempo: tempoUrl, otlp: `http://${LOOPBACK}:${receiverPorts.otlpHttp}` },
+      namespace,
+      appName,
+      pod: POD,
+      changes,
+      lokiConfig: { rendered: lokiRenderedFile, binary: loki.path, env: lokiEnv },
+      objectStore: { filerUrl, buckets },
+      alloy: { binary: alloy.path, renderedConfig: renderedAlloyFile, stabilityLevel, version: alloyVersion },
+      gateway: { routes, lokiService },
+      registry,
+      stop: () => registry.stopAll(),
+    };
+  } catch (error) {
+    await registry.stopAll();
+    throw error;
+  }
+}
