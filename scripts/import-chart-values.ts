@@ -171,7 +171,7 @@ if (require.main === module) {
     try {
       return parseFlags(process.argv.slice(2), { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
     } catch (error) {
-      console.error(`error: ${(error as Error).message} (options: npm run import:charts -- --help)`);
+      console.error(`error: ${(error as Error).message}\n\n${IMPORT_CHARTS_USAGE}`);
       process.exit(2);
     }
   })();

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { CHECK_STACK_USAGE } from '../../verify/check-stack-args';
 
 const ROOT = resolve(__dirname, '../..');
-const HELP = '(options: npm run check:stack -- --help)';
+/** What a usage error prints: the message on one line, then the usage. */
+const usageError = (message: string) => `error: ${message}\n\n${CHECK_STACK_USAGE}\n`;
 
 function checkStack(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -37,12 +38,12 @@ describe('npm run check:stack, run as a program', () => {
     expect(CHECK_STACK_USAGE).toContain('loki-gateway in the current\n                      profile, loki-read in the reference profile');
   }, 60_000);
 
-  test('a bad flag: one line and exit 2', async () => {
+  test('a bad flag: the message on one line, the usage, exit 2', async () => {
     const run = await checkStack(['--timeout', 'soon']);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `error: --timeout must be a number, got "soon" ${HELP}\n` });
+    expect(run).toEqual({ code: 2, stdout: '', stderr: usageError('--timeout must be a number, got "soon"') });
   }, 60_000);
 
-  test('a context kubectl does not know: one line naming the contexts there are, exit 2', async () => {
+  test('a context kubectl does not know: a usage error naming the contexts there are, exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'check-stack-'));
     const kubeconfig = join(dir, 'config');
     writeFileSync(kubeconfig, [
@@ -52,14 +53,14 @@ describe('npm run check:stack, run as a program', () => {
       'contexts: [{name: demo, context: {cluster: demo, user: demo}}]', '',
     ].join('\n'));
     const run = await checkStack(['--context', 'nope'], { KUBECONFIG: kubeconfig });
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `error: --context "nope" is not a context of kubectl's configuration; it has: demo ${HELP}\n` });
+    expect(run).toEqual({ code: 2, stdout: '', stderr: usageError('--context "nope" is not a context of kubectl\'s configuration; it has: demo') });
   }, 60_000);
 
-  test('a kubectl that is not there: one line, exit 2', async () => {
+  test('a kubectl that is not there: a usage error, exit 2', async () => {
     const run = await checkStack(['--context', 'demo', '--kubectl', '/nonexistent/kubectl']);
     expect(run).toEqual({
       code: 2, stdout: '',
-      stderr: `error: --kubectl: cannot run "/nonexistent/kubectl": not found; install kubectl or give its path with --kubectl ${HELP}\n`,
+      stderr: usageError('--kubectl: cannot run "/nonexistent/kubectl": not found; install kubectl or give its path with --kubectl'),
     });
   }, 60_000);
 
