@@ -10,7 +10,7 @@ const rootProject = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
     ...dependencyTransforms,
   },
   transformIgnorePatterns: modelService.transformIgnorePatterns,
@@ -18,6 +18,10 @@ const rootProject = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Quiet by default: only failures (each in full) and the closing counts. A passing file says
+  // nothing and what tests write to the console is not shown; `npx jest --reporters=default <path>`
+  // lists every file with its console output.
+  reporters: [['summary', { summaryThreshold: 0 }]],
   projects: [
     {
       ...rootProject,

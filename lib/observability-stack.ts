@@ -15,7 +15,7 @@ import { SeaweedFs } from './seaweedfs/seaweedfs';
 import { ObjectStore } from './shared/object-store';
 import { PART_OF } from './shared/labels';
 import { validateChartVersion, validateDistinctNodePorts, validateNamespace } from './shared/validation';
-import { DEFAULT_PROFILE, StackProfile, validateProfile } from './profiles';
+import { DEFAULT_PROFILE, DIST_DIR, profileDir, StackProfile, validateProfile } from './profiles';
 import { chartPin, ChartRef, Component, PROFILE_CHARTS } from './shared/versions';
 import { Tempo } from './tempo/tempo';
 
@@ -194,7 +194,9 @@ export class ObservabilityStack extends Chart {
 
   /** helmfile.yaml, install.sh, create-secrets.sh and one values file per release (paths relative to the output dir). */
   public helmFiles(): RenderedFiles {
-    return renderHelmFiles(this, { overridesDir: this.valuesOverridesDir });
+    // Relative to the repository, as a user types it: dist/<profile>.
+    const outdirFromRoot = path.relative(path.dirname(DIST_DIR), profileDir(this.profile)).split(path.sep).join('/');
+    return renderHelmFiles(this, { overridesDir: this.valuesOverridesDir, outdirFromRoot });
   }
 
   /** Lines for synth to print about the final values (e.g. alerts that reach no one). */

@@ -18,6 +18,7 @@
  * Every property is optional: our props override a few keys, the chart supplies the rest.
  */
 import * as fs from 'fs';
+import { parseFlags } from '../model-service/src/cli/flags';
 import * as path from 'path';
 import { compile, JSONSchema } from 'json-schema-to-typescript';
 import { parse } from 'yaml';
@@ -156,9 +157,30 @@ async function main(check: boolean): Promise<void> {
   if (check) console.log(`${charts.length} chart typings up to date`);
 }
 
+export const IMPORT_CHARTS_USAGE = `Usage: npm run import:charts -- [options]
+
+Regenerates the typed chart values in imports/helm-values/<profile>/ from the pinned charts'
+values.yaml (archives found as npm run fetch:inputs finds them).
+
+Options:
+  --check      write nothing; exit 1 if imports/ is out of date
+  -h, --help   this text`;
+
 if (require.main === module) {
-  main(process.argv.includes('--check')).catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+  const flags = (() => {
+    try {
+      return parseFlags(process.argv.slice(2), { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+    } catch (error) {
+      console.error(`error: ${(error as Error).message}\n\n${IMPORT_CHARTS_USAGE}`);
+      process.exit(2);
+    }
+  })();
+  if (flags.help) {
+    console.log(IMPORT_CHARTS_USAGE);
+  } else {
+    main(flags.check ?? false).catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+  }
 }

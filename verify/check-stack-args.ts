@@ -3,8 +3,9 @@
  * given as URLs, or reached through `kubectl port-forward` to the Services the synthesized stack
  * names (the Grafana datasource URLs and the model service's Service).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { UsageError, numberFlag, parseFlags } from '../model-service/src/cli/flags';
+import { CliError } from '../model-service/src/cli/run-cli';
 import { DEFAULT_PROFILE, StackProfile, validateProfile } from '../lib/profiles';
 import type { ServiceRef, StackEndpoints } from './stack-checks';
 
@@ -18,7 +19,8 @@ returns data. Prints one row per check; exit 0 when all pass, 1 otherwise, 2 on 
 Endpoints, as URLs:
   --service URL       the model service (POST /predict), e.g. http://<node>:30010
   --prometheus URL    Prometheus' HTTP API
-  --loki URL          Loki's query API (the Grafana datasource's: loki-read)
+  --loki URL          Loki's query API (the Grafana datasource's: loki-gateway in the current
+                      profile, loki-read in the reference profile)
   --tempo URL         Tempo's query API
   --otlp URL          optional: the OTLP/HTTP receiver the service exports to; the checks then send
                       the traced request as a traced client and check its service-graph edge
@@ -123,8 +125,37 @@ export interface PortForwards {
   close(): void;
 }
 
+/** kubectl's last "error: ..." line (or its last line): what went wrong, without the rest of its output. */
+export function kubectlError(output: string): string {
+  const lines = output.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return [...lines].reverse().find((line) => /^(error|E\d{4})/.test(line)) ?? lines.at(-1) ?? 'no output';
+}
+
+/**
+ * --context and --kubectl are the user's input: check them before starting any forward, so a
+ * misspelt context is a usage error (exit 2) naming the contexts there are, not kubectl's failure.
+ */
+export async function checkKubectlContext(kubernetes: NonNullable<CheckStackArgs['kubernetes']>): Promise<void> {
+  const contexts = await new Promise<string[]>((resolve, reject) => {
+    execFile(kubernetes.kubectl, ['config', 'get-contexts', '--output', 'name'], (error, stdout, stderr) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
+        reject(new UsageError(`--kubectl: cannot run "${kubernetes.kubectl}": not found; install kubectl or give its path with --kubectl`));
+      } else if (error !== null) {
+        reject(new CliError(`${kubernetes.kubectl} config get-contexts failed: ${kubectlError(`${stderr}`)}`));
+      } else {
+        resolve(stdout.split('\n').map((line) => line.trim()).filter((line) => line !== ''));
+      }
+    });
+  });
+  if (!contexts.includes(kubernetes.context)) {
+    throw new UsageError(`--context "${kubernetes.context}" is not a context of kubectl's configuration; `
+      + (contexts.length === 0 ? 'it has none (check KUBECONFIG)' : `it has: ${contexts.join(', ')}`));
+  }
+}
+
 /** Starts a port-forward for every endpoint without a URL; resolves once all listen. */
 export async function openPortForwards(args: CheckStackArgs, services: Readonly<Record<EndpointName, ServiceRef>>, timeoutMs = 30_000): Promise<PortForwards> {
+  await checkKubectlContext(args.kubernetes!);
   const children: ChildProcess[] = [];
   const close = () => children.forEach((c) => c.kill('SIGTERM'));
   const endpoints: Partial<Record<EndpointName, string>> = { ...args.urls };
@@ -135,7 +166,8 @@ export async function openPortForwards(args: CheckStackArgs, services: Readonly<
       children.push(child);
       endpoints[name] = `http://127.0.0.1:${await new Promise<number>((resolve, reject) => {
         let output = '';
-        const timer = setTimeout(() => reject(new Error(`${command} ${argv.join(' ')}: no port after ${timeoutMs / 1000} s\n${output}`)), timeoutMs);
+        const what = `kubectl port-forward service/${services[name].name} (namespace ${services[name].namespace})`;
+        const timer = setTimeout(() => reject(new CliError(`${what}: no local port after ${timeoutMs / 1000} s: ${kubectlError(output)}`)), timeoutMs);
         const onData = (chunk: Buffer) => {
           output += chunk.toString();
           const port = forwardedPort(output);
@@ -146,8 +178,8 @@ export async function openPortForwards(args: CheckStackArgs, services: Readonly<
         };
         child.stdout!.on('data', onData);
         child.stderr!.on('data', onData);
-        child.once('error', (error) => reject(new Error(`${command}: ${error.message}`)));
-        child.once('exit', (code) => reject(new Error(`${command} ${argv.join(' ')} exited ${code}:\n${output}`)));
+        child.once('error', (error) => reject(new CliError(`${what}: ${error.message}`)));
+        child.once('exit', (code) => reject(new CliError(`${what} exited ${code}: ${kubectlError(output)}`)));
       })}`;
     }));
   } catch (error) {

@@ -27,6 +27,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { formatTable } from '../model-service/src/cli/table';
+import { describeFetchError } from '../model-service/src/cli/fetch-errors';
 import { INFERENCE_STAGES, METRICS, ROUTES } from 'model-service/contract';
 import { VariableValues, prometheusQueries, substitute } from './dashboard-queries';
 
@@ -236,8 +237,17 @@ export function clientSpanExport(context: { traceId: string; spanId: string }, r
   };
 }
 
+/** fetch with a 10 s bound whose network failures name the address and the reason, not just "fetch failed". */
+async function fetchOrExplain(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new Error(`cannot reach ${url.split('?')[0]}: ${describeFetchError(error)}`);
+  }
+}
+
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  const response = await fetchOrExplain(url, init);
   const text = await response.text();
   if (!response.ok) throw new Error(`${response.status} from ${url.split('?')[0]}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
@@ -349,8 +359,8 @@ export async function runStackChecks(endpoints: StackEndpoints, stack: Synthesiz
 
   // --- traffic
   const predict = async (body: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${endpoints.service}${ROUTES.predict}`, {
-      method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body, signal: AbortSignal.timeout(10_000),
+    const response = await fetchOrExplain(`${endpoints.service}${ROUTES.predict}`, {
+      method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body,
     });
     await response.arrayBuffer();
     return response.status;

@@ -15,10 +15,12 @@ export type RenderedFiles = Record<string, string>;
 export interface HelmFilesOptions {
   /** Folder with the user's overrides, `<name>.yaml` per release. */
   readonly overridesDir: string;
+  /** The synth output folder relative to the repository (`dist/current`), for the install instructions in the files. */
+  readonly outdirFromRoot: string;
 }
 
 /** Each release's final values: what lib/ generates, with the user's charts-values/ overrides merged over it. */
-function finalValues(release: HelmRelease, options: HelmFilesOptions): object {
+function finalValues(release: HelmRelease, options: Pick<HelmFilesOptions, 'overridesDir'>): object {
   return mergeValues(release.renderValues(), readOverrides(options.overridesDir, release.overridesName));
 }
 
@@ -32,14 +34,14 @@ export function renderHelmFiles(scope: Construct, options: HelmFilesOptions): Re
       `# typed values from lib/ merged with charts-values/${release.overridesName}.yaml (edit that file, not this one).\n` +
       stringify(merged, { lineWidth: 0, aliasDuplicateObjects: false });
   }
-  files[`${HELM_DIR}/helmfile.yaml`] = renderHelmfile(releases);
+  files[`${HELM_DIR}/helmfile.yaml`] = renderHelmfile(releases, path.posix.join(options.outdirFromRoot, HELM_DIR));
   files[`${HELM_DIR}/install.sh`] = renderInstallScript(releases);
   files[`${HELM_DIR}/${SECRETS_SCRIPT}`] = renderSecretsScript(releases);
   return files;
 }
 
 /** What the releases have to say about their final values (e.g. alerts that reach no one), in install order. */
-export function helmWarnings(scope: Construct, options: HelmFilesOptions): string[] {
+export function helmWarnings(scope: Construct, options: Pick<HelmFilesOptions, 'overridesDir'>): string[] {
   return releasesInInstallOrder(scope).flatMap((release) => release.warnings(finalValues(release, options)));
 }
 

@@ -13,6 +13,17 @@ import { validateImage, validateNodePort, validatePort, validateResourceName } f
 
 export const DEFAULT_MODEL_SERVICE_IMAGE = 'technical-observability-for-ml/model-service:0.1.0';
 
+/**
+ * The default image is a name, not a published image: no registry serves it, so a cluster
+ * cannot pull it. Synth says so (once) until the user names their own build.
+ */
+export function unpublishedImageWarning(image: string): string | undefined {
+  if (image !== DEFAULT_MODEL_SERVICE_IMAGE) return undefined;
+  return `the model service image is the default "${image}", which no registry publishes, so its pods cannot start on a cluster: `
+    + 'build and push model-service/Dockerfile, name your image in main.ts (MODEL_SERVICE_IMAGE), '
+    + 'run npm run synth and commit dist/ (README, "Your own image").';
+}
+
 export interface ModelServiceProps {
   readonly namespace: string;
   /**

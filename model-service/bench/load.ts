@@ -15,10 +15,12 @@
  */
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SingleBar } from 'cli-progress';
 import { loadScenarioDocuments, nextStep, runStep, ScenarioDocuments, ScenarioMix, SCENARIOS, ScenarioName, serviceClasses } from './scenarios';
+import { UsageError, parseFlags } from '../src/cli/flags';
+import { CliError, runCli } from '../src/cli/run-cli';
+import { describeFetchError } from '../src/cli/fetch-errors';
 import { CONFIG_KEYS, ROUTES } from '../src/contract';
 
 interface Options {
@@ -68,42 +70,69 @@ class Results {
   }
 }
 
-function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      url: { type: 'string', default: `http://127.0.0.1:${CONFIG_KEYS.port.default}` },
-      mode: { type: 'string', default: 'users' },
-      users: { type: 'string', default: '5' },
-      'think-min': { type: 'string', default: '0.1' },
-      'think-max': { type: 'string', default: '0.2' },
-      connections: { type: 'string', default: '16' },
-      duration: { type: 'string', default: '30' },
-      'max-requests': { type: 'string', default: '1000000' },
-      scenario: { type: 'string', default: 'in-domain' },
-      'drift-rate': { type: 'string', default: '0.5' },
-      'feedback-rate': { type: 'string', default: '1' },
-      'wrong-label-rate': { type: 'string', default: '0' },
-    },
+export const LOAD_USAGE = `Usage: npm run load -- [options]
+
+Load-tests a running model service on this machine (start one with npm run serve) with random
+20 Newsgroups test documents of the served model's classes, then prints req/s, latency
+percentiles and responses by status. Needs the archive: NEWSGROUPS_DATA or the cache.
+
+Options:
+  --url URL                 the service, a loopback address (default http://127.0.0.1:${CONFIG_KEYS.port.default})
+  --mode users|max          users: the reference Locust scenario, each user posting a document then
+                            thinking (default); max: open-loop maximum throughput with autocannon
+  --users N                 concurrent users, mode users (default 5)
+  --think-min S, --think-max S  think time range in seconds, mode users (default 0.1 and 0.2)
+  --connections N           connections, mode max (default 16)
+  --duration S              how long to run, in seconds (default 30)
+  --max-requests N          stop after this many requests (default 1000000)
+  --scenario NAME           ${SCENARIOS.join(' | ')} (default in-domain; see bench/scenarios.ts)
+  --drift-rate X            share of documents from other categories, scenario drift (default 0.5)
+  --feedback-rate X         share of predictions given their true label, scenario feedback (default 1)
+  --wrong-label-rate X      share of that feedback naming another class (default 0)
+  -h, --help                this text
+
+Exit status: 0 after a run with answered requests; 1 when no service answers at --url or no
+request was answered; 2 on bad options.`;
+
+/** Parses the flags; throws UsageError naming the bad one. `undefined` means --help. */
+export function parseLoadArgs(argv: string[]): Options | undefined {
+  const values = parseFlags(argv, {
+    url: { type: 'string', default: `http://127.0.0.1:${CONFIG_KEYS.port.default}` },
+    mode: { type: 'string', default: 'users' },
+    users: { type: 'string', default: '5' },
+    'think-min': { type: 'string', default: '0.1' },
+    'think-max': { type: 'string', default: '0.2' },
+    connections: { type: 'string', default: '16' },
+    duration: { type: 'string', default: '30' },
+    'max-requests': { type: 'string', default: '1000000' },
+    scenario: { type: 'string', default: 'in-domain' },
+    'drift-rate': { type: 'string', default: '0.5' },
+    'feedback-rate': { type: 'string', default: '1' },
+    'wrong-label-rate': { type: 'string', default: '0' },
+    help: { type: 'boolean', short: 'h' },
   });
+  if (values.help) return undefined;
   const number = (flag: string, raw: string | undefined, min: number, max: number): number => {
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${flag} must be a number from ${min} to ${max}, got ${raw}`);
+    if (raw === undefined || raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${raw}"`);
+    }
     return value;
   };
   let url: URL;
   try {
     url = new URL(values.url!);
   } catch {
-    throw new Error(`--url is not a URL: ${values.url}`);
+    throw new UsageError(`--url must be a URL such as http://127.0.0.1:${CONFIG_KEYS.port.default}, got "${values.url}"`);
   }
   // Load only ever targets this machine.
   if (!['localhost', '[::1]'].includes(url.hostname) && !/^127\.\d+\.\d+\.\d+$/.test(url.hostname)) {
-    throw new Error(`--url must be a loopback address (127.x.x.x, localhost, [::1]), got ${url.hostname}`);
+    throw new UsageError(`--url must be a loopback address (127.x.x.x, localhost, [::1]), got ${url.hostname}`);
   }
-  if (values.mode !== 'users' && values.mode !== 'max') throw new Error(`--mode must be "users" or "max", got ${values.mode}`);
+  if (values.mode !== 'users' && values.mode !== 'max') throw new UsageError(`--mode must be "users" or "max", got "${values.mode}"`);
   const scenario = values.scenario as ScenarioName;
-  if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}, got ${values.scenario}`);
-  if (scenario === 'feedback' && values.mode === 'max') throw new Error('--scenario feedback needs --mode users (each feedback waits for its prediction\'s id)');
+  if (!SCENARIOS.includes(scenario)) throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"`);
+  if (scenario === 'feedback' && values.mode === 'max') throw new UsageError('--scenario feedback needs --mode users (each feedback waits for its prediction\'s id)');
   const thinkMin = number('think-min', values['think-min'], 0, 60);
   const thinkMax = number('think-max', values['think-max'], thinkMin, 60);
   return {
@@ -129,7 +158,7 @@ async function checkService(url: URL): Promise<void> {
     const response = await fetch(new URL(ROUTES.ready, url));
     if (!response.ok) throw new Error(`GET /readyz answered ${response.status}`);
   } catch (err) {
-    throw new Error(`no ready model service at ${url.origin} (${(err as Error).message}); start one with \`npm run serve -- --model <file>\``);
+    throw new CliError(`no ready model service at ${url.origin} (${describeFetchError(err)}); start one with \`npm run serve\`, or give its address with --url`);
   }
 }
 
@@ -244,7 +273,11 @@ function printSummary(options: Options, results: Results, seconds: number): void
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions();
+  const options = parseLoadArgs(process.argv.slice(2));
+  if (options === undefined) {
+    process.stdout.write(`${LOAD_USAGE}\n`);
+    return;
+  }
   await checkService(options.url);
   process.stderr.write('loading test documents ...\n');
   const documents = await loadScenarioDocuments(await serviceClasses(options.url));
@@ -256,7 +289,5 @@ async function main(): Promise<void> {
   if (results.count === 0) process.exitCode = 1;
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`load: ${err.message}\n`);
-  process.exit(1);
-});
+// Run only as a program, so tests can import parseLoadArgs.
+if (require.main === module) runCli(main, LOAD_USAGE);

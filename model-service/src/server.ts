@@ -3,7 +3,7 @@
  * Start with `npm run serve -- --model <file>` (which preloads ./telemetry.js).
  */
 import { buildApp, ModelServiceApp } from './app';
-import { ConfigError, loadConfig, ServiceConfig } from './config';
+import { CONFIG_KEYS, ConfigError, loadConfig, SERVE_USAGE, ServiceConfig, wantsHelp } from './config';
 import { createLogger } from './logger';
 import { loadModel, ModelArtifactError, TextClassifier } from './model/serving';
 import { shutdownGlobalTracing } from './tracing/flush';
@@ -31,7 +31,14 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
     throw err;
   }
   const service = await buildApp({ classifier, config, logger });
-  const url = await service.app.listen({ port: config.port, host: config.host });
+  let url: string;
+  try {
+    url = await service.app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // Close what buildApp started (timers, the span processor) so the process can exit.
+    await service.app.close();
+    throw bindError(err as NodeJS.ErrnoException, config);
+  }
   logger.info(
     { modelVersion: classifier.version, classes: classifier.classes, modelPath: config.modelPath, url },
     `model-service listening on ${url} (model ${classifier.version})`,
@@ -43,6 +50,24 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
     return closing;
   };
   return { service, config, url, shutdown };
+}
+
+/** A port or address that cannot be bound is the operator's to fix: say which setting changes it. */
+function bindError(err: NodeJS.ErrnoException, config: ServiceConfig): Error {
+  const where = `port ${config.port} on ${config.host}`;
+  const port = `--port <n> or ${CONFIG_KEYS.port.env}=<n> (0 = any free port)`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`${where} is already in use by another process: stop that process, or choose another port with ${port}`);
+    case 'EACCES':
+      return new ConfigError(`${where}: permission denied (ports below 1024 need privileges): choose another port with ${port}`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new ConfigError(`cannot listen on ${config.host}: not an address of this machine; set --host or ${CONFIG_KEYS.host.env} `
+        + '(0.0.0.0 for every interface, 127.0.0.1 for loopback only)');
+    default:
+      return err;
+  }
 }
 
 /**
@@ -72,6 +97,10 @@ function delay(ms: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return;
+  }
   let config: ServiceConfig;
   try {
     config = loadConfig({ argv: process.argv.slice(2), env: process.env });

@@ -1,4 +1,5 @@
 import { Manifest, manifests, SynthResult, synthToFiles } from '../helpers/synth';
+import { DEFAULT_MODEL_SERVICE_IMAGE, unpublishedImageWarning } from '../../lib/model-service/model-service';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 describe('model service manifests', () => {
@@ -110,5 +111,28 @@ describe('model service manifests', () => {
     expect(configMap.data.OTEL_SERVICE_NAME).toBe('classifier');
     expect(custom.files['helm/values/prometheus.yaml']).toContain('app="classifier"');
     expect(custom.files['helm/values/prometheus.yaml']).not.toContain('app="model-service"');
+  });
+});
+
+describe('the model service image synth warns about', () => {
+  test('the unpublished default: no registry has it, so the warning says how to name your own', () => {
+    expect(unpublishedImageWarning(DEFAULT_MODEL_SERVICE_IMAGE)).toBe(
+      'the model service image is the default "technical-observability-for-ml/model-service:0.1.0", which no registry publishes, '
+      + 'so its pods cannot start on a cluster: build and push model-service/Dockerfile, name your image in main.ts '
+      + '(MODEL_SERVICE_IMAGE), run npm run synth and commit dist/ (README, "Your own image").',
+    );
+  });
+
+  test('any other image: no warning', () => {
+    expect(unpublishedImageWarning('registry.example/model-service:1.2.3')).toBeUndefined();
+  });
+});
+
+describe('the install instructions in the generated helmfile', () => {
+  test.each(['current', 'reference'] as const)('name the %s profile\'s own folder', (profile) => {
+    const helmfile = synthToFiles({ profile }).files['helm/helmfile.yaml'];
+    expect(helmfile.split('\n')[1]).toBe(
+      `# Apply from this folder (the presync hook runs ./create-secrets.sh relative to it): cd dist/${profile}/helm && helmfile apply`,
+    );
   });
 });

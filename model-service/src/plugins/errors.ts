@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorResponse } from '../schemas/errors';
+import { bodyHint } from './body-hints';
 import { requestTraceId } from './request-telemetry';
 
 /** An error whose message is safe to show the client: a 4xx naming the problem and the fix. */
@@ -61,18 +62,17 @@ function clientMessage(error: FastifyError, request: FastifyRequest, options: Er
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return `request body is larger than the limit of ${options.bodyLimitBytes} bytes (setting bodyLimitBytes / BODY_LIMIT_BYTES)`;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'empty JSON body: send {"text": "<document>"} or {"texts": ["<document>", ...]}';
+      return `empty JSON body: ${bodyHint(request).emptyJson}`;
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return `malformed JSON body (${error.message}): send {"text": "<document>"} or the document as text/plain`;
+      return `malformed JSON body (${error.message}): ${bodyHint(request).malformedJson}`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}: send the document as `
-        + 'text/plain, application/x-www-form-urlencoded, application/octet-stream or JSON {"text": "..."}';
+      return `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}: ${bodyHint(request).unsupportedType}`;
     default:
       if (error.validation !== undefined) {
         return `invalid request ${error.validationContext ?? 'body'}: ${error.message}`;
       }
       if (error instanceof SyntaxError) {
-        return `malformed JSON body (${error.message}): send {"text": "<document>"} or the document as text/plain`;
+        return `malformed JSON body (${error.message}): ${bodyHint(request).malformedJson}`;
       }
       return error.message;
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { RAW_DOCUMENT_CONTENT_TYPES } from '../schemas/predict';
+import { bodyHint } from './body-hints';
 import { HttpError } from './errors';
 
 /**
@@ -20,8 +21,7 @@ export function registerRawDocumentParsers(app: FastifyInstance): void {
     if (request.headers['content-type'] === undefined) {
       done(null, body);
     } else {
-      done(new HttpError(415, `unsupported content type ${JSON.stringify(request.headers['content-type'])}: send the `
-        + 'document as text/plain, application/x-www-form-urlencoded, application/octet-stream or JSON {"text": "..."}'), undefined);
+      done(new HttpError(415, `unsupported content type ${JSON.stringify(request.headers['content-type'])}: ${bodyHint(request).unsupportedType}`), undefined);
     }
   });
 }

@@ -4,7 +4,7 @@ import type { FeedbackForwarder } from '../monitoring/feedback-peers';
 import type { FeedbackOutcome, ModelQuality } from '../monitoring/model-quality';
 import { HttpError } from '../plugins/errors';
 import { requestSpan } from '../plugins/request-telemetry';
-import { feedbackRouteSchema } from '../schemas/feedback';
+import { FEEDBACK_BODY_SHAPE as SHAPE, feedbackRouteSchema } from '../schemas/feedback';
 import { PREDICTION_ID_PATTERN } from './predict';
 
 export interface FeedbackRouteOptions {
@@ -19,7 +19,6 @@ export const PREDICTION_TRACE_ID_ATTRIBUTE = 'ml.prediction.trace_id';
 /** Log field with the same meaning (the line's own trace_id is the feedback request's). */
 export const PREDICTION_TRACE_ID_LOG_FIELD = 'prediction_trace_id';
 
-const SHAPE = 'send JSON {"predictionId": "<from /predict>", "label": "<true class>"}, or {"feedback": [ ... ]} for a batch';
 
 interface Item {
   readonly predictionId: string;

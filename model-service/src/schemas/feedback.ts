@@ -1,5 +1,8 @@
 import { errorResponseRef } from './errors';
 
+/** The fix named by every message about a bad /feedback body. */
+export const FEEDBACK_BODY_SHAPE = 'send JSON {"predictionId": "<from /predict>", "label": "<true class>"}, or {"feedback": [ ... ]} for a batch';
+
 const itemResult = {
   type: 'object',
   properties: {

@@ -106,6 +106,19 @@ describe('POST /feedback', () => {
     else expect(response.json().message).toMatch(message);
   });
 
+  const shape = 'send JSON {"predictionId": "<from /predict>", "label": "<true class>"}, or {"feedback": [ ... ]} for a batch';
+  it.each([
+    ['malformed JSON', '{"predictionId": ', 'application/json', 400,
+      `malformed JSON body (Body is not valid JSON but content-type is set to 'application/json'): ${shape}`],
+    ['an empty JSON body', '', 'application/json', 400, `empty JSON body: ${shape}`],
+    ['an unsupported content type', 'abc', 'image/png', 415, `unsupported content type "image/png": ${shape}`],
+    ['a plain-text body', 'astronomy', 'text/plain', 400, `the body is not a JSON object: ${shape}`],
+  ])('answers %s with the body /feedback takes, not the one /predict takes', async (_name, payload, contentType, status, message) => {
+    const response = await feedback(payload, { 'content-type': contentType });
+    expect(response.statusCode).toBe(status);
+    expect(response.json().message).toBe(message);
+  });
+
   it.each([
     ['malformed JSON', '{"predictionId": ', 'application/json'],
     ['plain text', 'astronomy', 'text/plain'],

@@ -57,18 +57,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startModelService(options: StartModelServiceOptions): Promise<RunningModelService> {
-  const port = options.port ?? (await freePort());
-  const child = spawn(
+/** The service's process as `npm run serve` starts it (telemetry preloaded), from the sources. */
+function spawnService(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
+  return spawn(
     process.execPath,
     [
       '--require', require.resolve('ts-node/register/transpile-only'),
       '--require', resolve(SERVICE_ROOT, 'src/telemetry.ts'),
       resolve(SERVICE_ROOT, 'src/server.ts'),
-      '--model', options.modelPath,
-      '--port', String(port),
-      '--host', '127.0.0.1',
-      ...(options.args ?? []),
+      ...args,
     ],
     {
       cwd: SERVICE_ROOT,
@@ -77,10 +74,28 @@ export async function startModelService(options: StartModelServiceOptions): Prom
         TS_NODE_PROJECT: resolve(SERVICE_ROOT, 'tsconfig.json'),
         // Tests that want traces pass OTEL_EXPORTER_OTLP_ENDPOINT; without it the service warns once.
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
-        ...options.env,
+        ...env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     },
+  );
+}
+
+/** Runs the service's command line to its end (e.g. --help, or a start that must fail): exit code and output. */
+export function runServiceCommand(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnService(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  return new Promise((resolveRun) => child.once('close', (code) => resolveRun({ code, stdout, stderr })));
+}
+
+export async function startModelService(options: StartModelServiceOptions): Promise<RunningModelService> {
+  const port = options.port ?? (await freePort());
+  const child = spawnService(
+    ['--model', options.modelPath, '--port', String(port), '--host', '127.0.0.1', ...(options.args ?? [])],
+    options.env,
   );
 
   const stdoutLines: string[] = [];
