@@ -27,7 +27,7 @@ import { newsgroupsModel } from '../../model-service/test/support/model';
 import { CURRENT_DIST, CurrentLocalStack, startCurrentStack } from './support/current-stack';
 import { ProcessRegistry } from './support/processes';
 import { REFERENCE_DIST, startReferenceStack } from './support/reference-stack';
-import { StackRun, declareStackTests, runStackOnRealBackends, writeReports } from './support/stack-suite';
+import { StackRun, declareStackTests, e2eReportFile, runStackOnRealBackends, writeReports } from './support/stack-suite';
 import type { LocalStack } from './support/local-stack';
 
 jest.setTimeout(300_000);
@@ -69,6 +69,7 @@ const checkOf = (profile: StackProfile) => (name: string, body: () => unknown) =
     await body();
   } catch (error) {
     failures.add(profile);
+    if (error instanceof Error) error.message += `\n(the ${profile} profile's report, with each backend's changes and the check table: ${e2eReportFile(profile)})`;
     throw error;
   }
 });

@@ -111,7 +111,7 @@ export function writeReports(failed: (profile: StackProfile) => boolean, stopMs:
     const file = e2eReportFile(profile);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${lines.join('\n')}\n`);
-    if (failed(profile) || process.env.E2E_VERBOSE === '1') process.stdout.write(`${lines.join('\n')}\n(report: ${file})\n`);
+    if (failed(profile) || process.env.E2E_VERBOSE === '1') process.stderr.write(`${lines.join('\n')}\n(report: ${file})\n`);
   }
   reports.clear();
 }
