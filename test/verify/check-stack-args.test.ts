@@ -1,7 +1,9 @@
 import { profileDir } from '../../lib/profiles';
 import { UsageError } from '../../model-service/src/cli/flags';
 import { forwardedPort, parseCheckStackArgs, portForwardCommand } from '../../verify/check-stack-args';
-import { derivedTraceId, inNamespace, readSynthesized, serviceRefOf, tempoSearchParams, tracesToLogsQuery } from '../../verify/stack-checks';
+import {
+  CHECK_CLIENT_SERVICE, clientSpanExport, derivedTraceId, inNamespace, readSynthesized, serviceRefOf, tempoSearchParams, tracesPanelSearchParams, tracesToLogsQuery,
+} from '../../verify/stack-checks';
 
 const URLS = ['--service', 'http://node:30010', '--prometheus', 'http://127.0.0.1:9090/', '--loki', 'http://l:3100', '--tempo', 'https://t'];
 
@@ -61,6 +63,8 @@ describe('kubectl port-forward', () => {
       prometheus: { namespace: 'technical-observability-for-ml', name: 'prometheus-server', port: 80 },
       loki: { namespace: 'technical-observability-for-ml', name: 'loki-read', port: 3100 },
       tempo: { namespace: 'technical-observability-for-ml', name: 'tempo', port: 3100 },
+      // Where the service exports its spans (its ConfigMap's OTEL_EXPORTER_OTLP_ENDPOINT): the checks' client span goes there too.
+      otlp: { namespace: 'technical-observability-for-ml', name: 'tempo', port: 4318 },
     });
   });
 
@@ -113,5 +117,25 @@ describe('the queries Grafana 9.3 would send', () => {
       tags: 'service.name=model-service', limit: '20', start: '1000', end: '2000',
     });
     expect(tempoSearchParams({ serviceName: 'model service', spanName: 'POST /predict' }, 0, 0).get('tags')).toBe('service.name="model service" name="POST /predict"');
+  });
+});
+
+describe('the traced client and the Traces panel\'s search', () => {
+  test('the client span is the parent of the traced request: same trace, the traceparent\'s span id, kind CLIENT, no field Tempo 2.0 refuses', () => {
+    const body = clientSpanExport({ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) }, { url: 'http://127.0.0.1:3010/predict', startMs: 1000, endMs: 1250, status: 200 }) as {
+      resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[];
+    };
+    expect(body.resourceSpans[0].resource.attributes).toEqual([{ key: 'service.name', value: { stringValue: CHECK_CLIENT_SERVICE } }]);
+    const span = body.resourceSpans[0].scopeSpans[0].spans[0];
+    expect(span).toMatchObject({ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), kind: 3, startTimeUnixNano: '1000000000', endTimeUnixNano: '1250000000' });
+    expect(span).not.toHaveProperty('flags');
+    expect(span).not.toHaveProperty('parentSpanId');
+  });
+
+  test('a TraceQL panel is searched with q=, a nativeSearch panel with logfmt tags=', () => {
+    const traceql = tracesPanelSearchParams({ queryType: 'traceql', query: '{ name = "POST /predict" }', limit: 20 }, 10_500, 20_100);
+    expect(Object.fromEntries(traceql)).toEqual({ q: '{ name = "POST /predict" }', limit: '20', start: '10', end: '21' });
+    const native = tracesPanelSearchParams({ queryType: 'nativeSearch', serviceName: 'model-service', spanName: 'POST /predict' }, 10_500, 20_100);
+    expect(Object.fromEntries(native)).toEqual(Object.fromEntries(tempoSearchParams({ serviceName: 'model-service', spanName: 'POST /predict' }, 10_500, 20_100)));
   });
 });

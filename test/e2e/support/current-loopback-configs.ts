@@ -130,7 +130,7 @@ function alloyValue(value: unknown): string {
 export function alloyForLoopback(rendered: string, local: AlloyLoopback): { text: string; changes: ConfigChange[] } {
   const targets = local.podTargets.map((t) => ({ __address__: t.targets[0], ...t.labels }));
   return rewriteText(rendered, [
-    { from: /\ndiscovery\.kubernetes "pods" \{\n[\s\S]*?\n\}\n/, to: '\n', path: 'discovery.kubernetes "pods"', why: NO_API },
+    { from: /(?:^|\n)discovery\.kubernetes "pods" \{\n[\s\S]*?\n\}\n/, to: '\n', path: 'discovery.kubernetes "pods"', why: NO_API },
     { from: 'targets = discovery.kubernetes.pods.targets', to: `targets = ${alloyValue(targets)}`, path: 'discovery.relabel "pod_logs" targets', why: NO_API },
     { from: KUBELET_POD_LOGS, to: `${local.podLogRoot}/`, why: `the node's ${KUBELET_POD_LOGS} becomes a folder of the test` },
     { from: `"${local.renderedPushUrl}"`, to: `"${local.pushUrl}"`, path: 'loki.write "default" endpoint url', why: NO_GATEWAY },

@@ -108,7 +108,17 @@ describe('model-service dashboard', () => {
     expect(byTitle('Service logs').targets![0].expr).toBe('{app="model-service", namespace="$namespace", pod=~"$pod"}');
     expect(byTitle('Recent traces').datasource).toEqual({ type: 'tempo', uid: 'tempo' });
     // Predictions only: the scrape and probe traces would fill the panel (found on a real Tempo, test/e2e).
-    expect(byTitle('Recent traces').targets![0]).toMatchObject({ queryType: 'nativeSearch', serviceName: 'model-service', spanName: 'POST /predict' });
+    // Grafana 10+ runs a TraceQL query from a panel; it no longer runs the old nativeSearch there.
+    expect(byTitle('Recent traces').targets![0]).toMatchObject({
+      queryType: 'traceql', query: '{ resource.service.name = "model-service" && name = "POST /predict" }', tableType: 'traces', limit: 20,
+    });
+  });
+
+  test('for Grafana 9.3 (the reference profile) the Traces panel searches with nativeSearch, where TraceQL is behind a flag', () => {
+    const legacy = modelServiceDashboard({ appName: 'model-service', traceSearch: 'nativeSearch' }) as unknown as { panels: { title: string; targets?: Record<string, unknown>[] }[] };
+    const target = legacy.panels.find((p) => p.title === 'Recent traces')!.targets![0];
+    expect(target).toMatchObject({ queryType: 'nativeSearch', serviceName: 'model-service', spanName: 'POST /predict', limit: 20 });
+    expect(target.query).toBeUndefined();
   });
 
   test('firing alerts of the service are annotations on every graph', () => {
