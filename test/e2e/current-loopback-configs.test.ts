@@ -79,12 +79,12 @@ test('SeaweedFS: the chart\'s one-line weed command, continuations joined and ${
   const script = '/usr/bin/weed \\\n-v=1 \\\nserver \\\n-dir=/data \\\n-ip=${POD_IP} \\\n-ip.bind=0.0.0.0 \\\n-master.port=9333 \\\n-volume.port=8080 \\\n'
     + '-filer.port=8888 \\\n-s3.port=8333 \\\n-metricsPort=9324 \\\n-s3.config=/etc/sw/s3/seaweedfs_s3_config \\\n';
   const { args, changes } = seaweedArgsForLoopback(script, { POD_IP: '127.0.0.1' }, {
-    ports: { master: 11000, volume: 11001, filer: 11002, s3: 11003, metrics: 11004 }, dataDir: '/tmp/sw', s3ConfigFile: '/tmp/s3.json',
+    ports: { master: 11000, volume: 11001, filer: 11002, s3: 11003, metrics: 11004, iceberg: 11005, lance: 11006 }, dataDir: '/tmp/sw', s3ConfigFile: '/tmp/s3.json',
   });
   expect(args).toEqual(['-v=1', 'server', '-dir=/tmp/sw', '-ip=127.0.0.1', '-ip.bind=127.0.0.1', '-master.port=11000', '-volume.port=11001',
-    '-filer.port=11002', '-s3.port=11003', '-metricsPort=11004', '-s3.config=/tmp/s3.json']);
-  expect(changes.map((c) => c.path)).toEqual(['-dir', '-ip.bind', '-master.port', '-volume.port', '-filer.port', '-s3.port', '-metricsPort', '-s3.config']);
-  expect(() => seaweedArgsForLoopback('/bin/other server', {}, { ports: { master: 1, volume: 2, filer: 3, s3: 4, metrics: 5 }, dataDir: '', s3ConfigFile: '' }))
+    '-filer.port=11002', '-s3.port=11003', '-metricsPort=11004', '-s3.config=/tmp/s3.json', '-s3.port.iceberg=11005', '-s3.port.lance=11006']);
+  expect(changes.map((c) => c.path)).toEqual(['-dir', '-ip.bind', '-master.port', '-volume.port', '-filer.port', '-s3.port', '-metricsPort', '-s3.config', '-s3.port.iceberg', '-s3.port.lance']);
+  expect(() => seaweedArgsForLoopback('/bin/other server', {}, { ports: { master: 1, volume: 2, filer: 3, s3: 4, metrics: 5, iceberg: 6, lance: 7 }, dataDir: '', s3ConfigFile: '' }))
     .toThrow('the SeaweedFS container does not run weed');
   expect(bucketHookForLoopback('echo x | /usr/bin/weed shell; /usr/bin/weed shell', '/bin/weed-4.44').text).toBe('echo x | /bin/weed-4.44 shell; /bin/weed-4.44 shell');
   expect(() => bucketHookForLoopback('echo nothing', '/bin/weed')).toThrow('the bucket hook calls no /usr/bin/weed');

@@ -150,8 +150,11 @@ export function alloyArgsForLoopback(rendered: readonly string[], local: { confi
 }
 
 export interface SeaweedLoopback {
-  /** master, volume, filer and S3 ports; weed listens for gRPC on each + 10000. */
-  readonly ports: Readonly<Record<'master' | 'volume' | 'filer' | 's3' | 'metrics', number>>;
+  /**
+   * master, volume, filer and S3 ports (weed listens for gRPC on each + 10000), and the listeners
+   * the chart leaves at weed's defaults: metrics, the S3 gateway's Iceberg and Lance endpoints.
+   */
+  readonly ports: Readonly<Record<'master' | 'volume' | 'filer' | 's3' | 'metrics' | 'iceberg' | 'lance', number>>;
   readonly dataDir: string;
   /** The rendered seaweedfs-s3-secret's seaweedfs_s3_config, written here. */
   readonly s3ConfigFile: string;
@@ -175,6 +178,9 @@ export function seaweedArgsForLoopback(script: string, env: Readonly<Record<stri
     'filer.port': free(local.ports.filer),
     's3.port': free(local.ports.s3),
     metricsPort: { value: String(local.ports.metrics), why: 'a free port' },
+    // Unset in the render: weed's fixed defaults (8181, 9101) would clash with any other weed here.
+    's3.port.iceberg': { value: String(local.ports.iceberg), why: 'a free port instead of weed\'s default 8181, which another weed on this machine may hold' },
+    's3.port.lance': { value: String(local.ports.lance), why: 'a free port instead of weed\'s default 9101, which another weed on this machine may hold' },
     's3.config': { value: local.s3ConfigFile, why: 'the seaweedfs-s3-secret\'s file, written to a folder of the test' },
   });
 }

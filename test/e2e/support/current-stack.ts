@@ -152,7 +152,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     writeFileSync(s3ConfigFile, s3Config.text);
     const [masterPort, volumePort, filerPort, s3Port] = seaweedPorts;
     const seaweedArgs = seaweedArgsForLoopback(seaweedContainer.command?.[2] ?? '', seaweedEnv, {
-      ports: { master: masterPort, volume: volumePort, filer: filerPort, s3: s3Port, metrics: port() }, dataDir: dir('seaweedfs/data'), s3ConfigFile,
+      ports: { master: masterPort, volume: volumePort, filer: filerPort, s3: s3Port, metrics: port(), iceberg: port(), lance: port() }, dataDir: dir('seaweedfs/data'), s3ConfigFile,
     });
     changes.push({ backend: `SeaweedFS ${version('weed')}`, source: `Deployment seaweedfs-all-in-one of release ${seaweedRelease.name} (command)`, changes: seaweedArgs.changes });
     const seaweedProcess = registry.start('seaweedfs', weed.path, seaweedArgs.args, {
