@@ -82,17 +82,31 @@ function expandArgs(args: readonly string[], env: Readonly<Record<string, string
  */
 export const SCRIPT_SHELL = 'bash';
 
-function runScript(script: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs: number): Promise<void> {
+function runScript(script: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs: number, abort: Promise<unknown>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(SCRIPT_SHELL, ['-ec', script], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    // Its own process group: a `weed shell` it started dies with it (a weed shell whose master is
+    // gone waits for ever, and its open output would keep 'close' from ever coming).
+    const child = spawn(SCRIPT_SHELL, ['-ec', script], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
+    let failure: string | undefined;
+    const stop = (why: string) => {
+      failure ??= why;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => stop(`no end after ${timeoutMs / 1000} s`), timeoutMs);
+    void abort.then(() => stop('the weed server it talks to exited'));
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.once('error', reject);
     child.once('close', (code) => {
+      clearTimeout(timer);
       writeFileSync(logFile, output);
-      if (code === 0) resolve();
-      else reject(new Error(`the bucket hook failed (${code}):\n${output.slice(-3000)}`));
+      if (code === 0 && failure === undefined) resolve();
+      else reject(new Error(`the bucket hook failed (${failure ?? `exit ${code}`}):\n${output.slice(-3000)}`));
     });
   });
 }
@@ -173,7 +187,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     const bucketsMade = waitFor('SeaweedFS', httpOk(`${filerUrl}/`), seaweedProcess.exited, seaweedProcess.output)
       .then(() => runScript(hookScript.text, {
         ...process.env, ...hookEnv, WEED_CLUSTER_SW_MASTER: `${LOOPBACK}:${masterPort}`, WEED_CLUSTER_SW_FILER: `${LOOPBACK}:${filerPort}`,
-      }, path.join(work, 'seaweedfs', 'bucket-hook.log'), 120_000));
+      }, path.join(work, 'seaweedfs', 'bucket-hook.log'), 120_000, seaweedProcess.exited));
     // Awaited below; until then a failure of another step must not leave it rejecting unobserved.
     bucketsMade.catch(() => undefined);
 
@@ -316,7 +330,8 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       stop: () => registry.stopAll(),
     };
   } catch (error) {
-    await registry.stopAll();
+    // A registry passed in may hold another stack's processes: its owner stops it.
+    if (!options.registry) await registry.stopAll();
     throw error;
   }
 }

@@ -57,7 +57,8 @@ export interface LocalStackOptions {
   readonly log?: (line: string) => void;
   /**
    * Where the processes are registered; pass one to be able to stop them even when the starter
-   * has not returned (a Jest timeout in beforeAll). @default a new registry
+   * has not returned (a Jest timeout in beforeAll). A starter that fails stops what it started only
+   * in a registry of its own: one passed in is its owner's to stop. @default a new registry
    */
   readonly registry?: ProcessRegistry;
   /** What `npm run synth` wrote for the profile. @default the repository's dist/<profile>/ */

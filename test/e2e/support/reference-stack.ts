@@ -188,7 +188,8 @@ export async function startReferenceStack(options: LocalStackOptions): Promise<L
       stop: () => registry.stopAll(),
     };
   } catch (error) {
-    await registry.stopAll();
+    // A registry passed in may hold another stack's processes: its owner stops it.
+    if (!options.registry) await registry.stopAll();
     throw error;
   }
 }
