@@ -1,60 +1,141 @@
-import type { TextClassifier } from '../classifier';
-import type { ModelParts } from '../model-parts';
-import {
-  buildReferenceProfile, informativeMass, informativeTermTable, mostInformativeTerms, ReferenceProfile, SignalValues,
-} from '../reference-profile';
+import type { OutputKind } from '../model-parts';
+import { buildReferenceProfile, informativeTermTable, mostInformativeTerms, ReferenceProfile, SignalValues } from '../reference-profile';
+import type { FittedWeights, TokenizedCorpus } from './fit-documents';
 import { mulberry32, shuffleInPlace } from './random';
 
 /** Folds of the training split the reference profile is cross-fitted over. */
 export const REFERENCE_FOLDS = 5;
 
-/** One document's signal values under `model` (the same measurements the service makes on a request). */
-export function signalValues(model: TextClassifier, text: string, table: Uint8Array): SignalValues {
-  const doc = model.tokenize(text);
-  const prediction = model.predictVector(model.tfidf(doc), doc);
-  return {
-    classIndex: model.classes.indexOf(prediction.label),
-    confidence: prediction.confidence,
-    tokenCount: doc.tokenCount,
-    oovRatio: doc.tokenCount === 0 ? 0 : doc.outOfVocabularyCount / doc.tokenCount,
-    informativeMass: informativeMass(doc, table),
-  };
-}
-
 /**
- * The reference profile of a model trained on `texts`, from out-of-fold predictions: the training
+ * The reference profile of a model trained on `corpus`, from out-of-fold predictions: the training
  * split is cut into `folds` parts; a model trained the same way on the other parts measures each
  * part. Why not the model's own predictions on its training data: it has seen every one of those
  * documents, so its confidence is inflated and, the vocabulary being built from them, their
  * out-of-vocabulary ratio is 0 by construction; new in-domain documents look like held-out ones.
  * Why not the test split: it is kept for the evaluation, and the profile must not learn from it.
  *
- * @param trainFold trains a model like the final one on a subset of the documents
+ * Each fold's model has its own vocabulary, idf and weights, from its own training documents only
+ * (`fitFold`, see fitDocuments), so held-out documents have out-of-vocabulary tokens as new ones do.
+ *
+ * @param finalWeights [term][class] weights of the final model (its informative terms go in the profile)
+ * @param fitFold trains a model like the final one on the given corpus documents, in that order
  */
 export function crossFittedProfile(
-  texts: readonly string[],
-  labels: Int32Array,
-  final: ModelParts,
+  corpus: TokenizedCorpus,
+  finalWeights: Float32Array,
   folds: number,
   seed: number,
-  trainFold: (indices: Int32Array) => TextClassifier & { parts: ModelParts },
+  fitFold: (documents: Int32Array) => FittedWeights,
 ): ReferenceProfile {
-  const k = Math.min(folds, texts.length);
-  const order = Int32Array.from({ length: texts.length }, (_, i) => i);
+  const n = corpus.termIds.length;
+  const k = Math.min(folds, n);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
   shuffleInPlace(order, mulberry32(seed + 1));
-  const values: SignalValues[] = new Array(texts.length);
+  const values: SignalValues[] = new Array(n);
   for (let f = 0; f < k; f++) {
     const held = order.filter((_, i) => i % k === f);
     const kept = order.filter((_, i) => i % k !== f);
-    const model = trainFold(kept);
-    const table = informativeTermTable(mostInformativeTerms(model.parts.weights, model.parts.classes.length), model.parts.vocabulary.length);
-    for (const d of held) values[d] = signalValues(model, texts[d], table);
+    const scorer = new HeldOutScorer(fitFold(kept), corpus.termCount, corpus.classCount);
+    for (const d of held) values[d] = scorer.signalValues(corpus.termIds[d]);
   }
   return buildReferenceProfile(
-    `out-of-fold predictions on the training split (${k} folds, ${texts.length} documents)`,
-    final.classes.length,
-    labels,
+    `out-of-fold predictions on the training split (${k} folds, ${n} documents)`,
+    corpus.classCount,
+    corpus.labels,
     values,
-    mostInformativeTerms(final.weights, final.classes.length),
+    mostInformativeTerms(finalWeights, corpus.classCount),
   );
+}
+
+/**
+ * Measures corpus documents under a model fitted on other documents of the corpus, as the
+ * service measures a request under a loaded model (LinearTextClassifier and the drift monitor):
+ * tokens outside the model's vocabulary are out of vocabulary; tf-idf over the others with the
+ * stored float32 idf, L2-normalised; scores with the stored float32 weights, summed in the same
+ * order; the predicted class, its probability, and the share of informative tokens.
+ *
+ * Why not build the model and classify the text: the documents are already tokenized, and a
+ * serving model (lookup tables, WebAssembly kernel) per fold costs more than scoring them here.
+ */
+class HeldOutScorer {
+  /** Corpus term id -> the model's term position, or -1 (out of vocabulary). */
+  private readonly position: Int32Array;
+  private readonly idf: Float32Array;
+  private readonly weights: Float32Array;
+  private readonly intercepts: Float64Array;
+  private readonly output: OutputKind;
+  private readonly informative: Uint8Array;
+  private readonly classCount: number;
+  private readonly counts: Float64Array;
+  private readonly scores: Float64Array;
+
+  constructor(model: FittedWeights, termCount: number, classCount: number) {
+    this.position = new Int32Array(termCount).fill(-1);
+    model.terms.forEach((t, i) => (this.position[t] = i));
+    // The precision a saved model has: the artifact stores idf and weights as float32.
+    this.idf = Float32Array.from(model.idf);
+    this.weights = Float32Array.from(model.weights);
+    this.intercepts = model.intercepts;
+    this.output = model.output;
+    this.informative = informativeTermTable(mostInformativeTerms(this.weights, classCount), model.terms.length);
+    this.classCount = classCount;
+    this.counts = new Float64Array(model.terms.length);
+    this.scores = new Float64Array(classCount);
+  }
+
+  signalValues(termIds: Int32Array): SignalValues {
+    const { position, counts, idf, weights, scores, informative } = this;
+    const K = this.classCount;
+    // Distinct in-vocabulary terms in order of first appearance, as the serving kernel orders them.
+    const distinct: number[] = [];
+    let inVocabulary = 0;
+    let informativeTokens = 0;
+    for (let k = 0; k < termIds.length; k++) {
+      const t = position[termIds[k]];
+      if (t < 0) continue;
+      inVocabulary++;
+      if (counts[t] === 0) distinct.push(t);
+      counts[t]++;
+      informativeTokens += informative[t];
+    }
+    const values = new Float64Array(distinct.length);
+    let sumSquares = 0;
+    for (let k = 0; k < distinct.length; k++) {
+      const t = distinct[k];
+      const v = counts[t] * idf[t];
+      counts[t] = 0;
+      values[k] = v;
+      sumSquares += v * v;
+    }
+    if (sumSquares > 0) {
+      const inverseNorm = 1 / Math.sqrt(sumSquares);
+      for (let k = 0; k < values.length; k++) values[k] *= inverseNorm;
+    }
+    for (let c = 0; c < K; c++) scores[c] = this.intercepts[c];
+    for (let k = 0; k < distinct.length; k++) {
+      const base = distinct[k] * K;
+      const x = values[k];
+      for (let c = 0; c < K; c++) scores[c] += x * weights[base + c];
+    }
+    let best = 0;
+    for (let c = 1; c < K; c++) if (scores[c] > scores[best]) best = c;
+    let sum = 0;
+    let top: number;
+    if (this.output === 'softmax') {
+      const max = scores[best];
+      for (let c = 0; c < K; c++) sum += Math.exp(scores[c] - max);
+      top = 1; // exp(max − max)
+    } else {
+      for (let c = 0; c < K; c++) sum += 1 / (1 + Math.exp(-scores[c]));
+      top = 1 / (1 + Math.exp(-scores[best]));
+    }
+    const tokenCount = termIds.length; // every token of a corpus document has a corpus term id
+    return {
+      classIndex: best,
+      confidence: top / sum,
+      tokenCount,
+      oovRatio: tokenCount === 0 ? 0 : (tokenCount - inVocabulary) / tokenCount,
+      informativeMass: tokenCount === 0 ? 0 : informativeTokens / tokenCount,
+    };
+  }
 }
