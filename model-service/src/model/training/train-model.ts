@@ -1,10 +1,10 @@
 import type { ModelParts } from '../model-parts';
 import { LinearTextClassifier } from '../serving/linear-classifier';
 import { fitDocuments, type TokenizedCorpus } from './fit-documents';
-import { crossFittedProfile, REFERENCE_FOLDS } from './reference-profile';
+import { crossFittedProfile, REFERENCE_FOLDS, REFERENCE_TOLERANCE_FACTOR } from './reference-profile';
 import { classifierFromParts } from './save-model';
 import { TermIndex } from './term-index';
-import { HyperParameterOptions, TRAINERS, TRAINER_NAMES, type TrainerName } from './trainers';
+import { HyperParameterOptions, REFINE_TOLERANCE, TRAINERS, TRAINER_NAMES, type TrainerName } from './trainers';
 
 export interface LabelledDocument {
   readonly text: string;
@@ -26,6 +26,11 @@ export interface TrainOptions extends HyperParameterOptions {
    * @default 5 (REFERENCE_FOLDS)
    */
   readonly referenceFolds?: number;
+  /**
+   * softmax-sgd: the L-BFGS stopping tolerance of the out-of-fold models (see refineTolerance).
+   * @default REFERENCE_TOLERANCE_FACTOR × the final model's refineTolerance (1e-3 by default)
+   */
+  readonly referenceRefineTolerance?: number;
   /** Progress of the slow stages, for progress bars. */
   readonly onProgress?: (stage: 'vectorize' | 'train', done: number, total: number) => void;
 }
@@ -88,6 +93,7 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
   const folds = options.referenceFolds ?? REFERENCE_FOLDS;
   if (!Number.isInteger(folds) || folds < 0 || folds === 1) throw new RangeError(`referenceFolds must be 0 or an integer >= 2, got ${folds}`);
   if (folds === 0 || docs.length < 2) return classifierFromParts(parts);
-  const referenceProfile = crossFittedProfile(corpus, weights, folds, seed, (documents) => fitDocuments(corpus, documents, trainer, { ...options, seed }));
+  const foldOptions = { ...options, seed, refineTolerance: options.referenceRefineTolerance ?? REFERENCE_TOLERANCE_FACTOR * (options.refineTolerance ?? REFINE_TOLERANCE) };
+  const referenceProfile = crossFittedProfile(corpus, weights, folds, seed, (documents) => fitDocuments(corpus, documents, trainer, foldOptions));
   return classifierFromParts({ ...parts, referenceProfile });
 }
