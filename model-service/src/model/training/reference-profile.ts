@@ -16,6 +16,44 @@ export const REFERENCE_FOLDS = 5;
  */
 export const REFERENCE_TOLERANCE_FACTOR = 10;
 
+/** Which corpus documents each fold holds out: a seeded shuffle, document i of it in fold i mod k. */
+export class FoldAssignment {
+  readonly count: number;
+  private readonly order: Int32Array;
+
+  constructor(documents: number, folds: number, seed: number) {
+    this.count = Math.min(folds, documents);
+    this.order = Int32Array.from({ length: documents }, (_, i) => i);
+    shuffleInPlace(this.order, mulberry32(seed + 1));
+  }
+
+  heldOut(fold: number): Int32Array {
+    return this.order.filter((_, i) => i % this.count === fold);
+  }
+
+  /** The documents fold `fold`'s model trains on, in shuffled order. */
+  kept(fold: number): Int32Array {
+    return this.order.filter((_, i) => i % this.count !== fold);
+  }
+}
+
+/**
+ * The signal values of fold `fold`'s held-out documents, measured by a model trained on the
+ * fold's other documents (`fitFold`), in heldOut(fold) order.
+ *
+ * Each fold's model has its own vocabulary, idf and weights, from its own training documents only
+ * (see fitDocuments), so held-out documents have out-of-vocabulary tokens as new ones do.
+ */
+export function outOfFoldSignals(
+  corpus: TokenizedCorpus,
+  folds: FoldAssignment,
+  fold: number,
+  fitFold: (documents: Int32Array) => FittedWeights,
+): SignalValues[] {
+  const scorer = new HeldOutScorer(fitFold(folds.kept(fold)), corpus.termCount, corpus.classCount);
+  return Array.from(folds.heldOut(fold), (d) => scorer.signalValues(corpus.termIds[d]));
+}
+
 /**
  * The reference profile of a model trained on `corpus`, from out-of-fold predictions: the training
  * split is cut into `folds` parts; a model trained the same way on the other parts measures each
@@ -24,32 +62,19 @@ export const REFERENCE_TOLERANCE_FACTOR = 10;
  * out-of-vocabulary ratio is 0 by construction; new in-domain documents look like held-out ones.
  * Why not the test split: it is kept for the evaluation, and the profile must not learn from it.
  *
- * Each fold's model has its own vocabulary, idf and weights, from its own training documents only
- * (`fitFold`, see fitDocuments), so held-out documents have out-of-vocabulary tokens as new ones do.
- *
+ * @param signals per fold, its held-out documents' signal values (outOfFoldSignals)
  * @param finalWeights [term][class] weights of the final model (its informative terms go in the profile)
- * @param fitFold trains a model like the final one on the given corpus documents, in that order
  */
-export function crossFittedProfile(
+export function profileFromFolds(
   corpus: TokenizedCorpus,
+  folds: FoldAssignment,
+  signals: readonly (readonly SignalValues[])[],
   finalWeights: Float32Array,
-  folds: number,
-  seed: number,
-  fitFold: (documents: Int32Array) => FittedWeights,
 ): ReferenceProfile {
-  const n = corpus.termIds.length;
-  const k = Math.min(folds, n);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  shuffleInPlace(order, mulberry32(seed + 1));
-  const values: SignalValues[] = new Array(n);
-  for (let f = 0; f < k; f++) {
-    const held = order.filter((_, i) => i % k === f);
-    const kept = order.filter((_, i) => i % k !== f);
-    const scorer = new HeldOutScorer(fitFold(kept), corpus.termCount, corpus.classCount);
-    for (const d of held) values[d] = scorer.signalValues(corpus.termIds[d]);
-  }
+  const values: SignalValues[] = new Array(corpus.termIds.length);
+  signals.forEach((foldValues, f) => folds.heldOut(f).forEach((d, i) => (values[d] = foldValues[i])));
   return buildReferenceProfile(
-    `out-of-fold predictions on the training split (${k} folds, ${n} documents)`,
+    `out-of-fold predictions on the training split (${folds.count} folds, ${values.length} documents)`,
     corpus.classCount,
     corpus.labels,
     values,

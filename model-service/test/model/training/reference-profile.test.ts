@@ -5,7 +5,7 @@
  * does (test/support/retrained-profile.ts).
  */
 import { DEFAULT_CATEGORIES, loadNewsgroups } from '../../../src/data/newsgroups';
-import { REFINE_TOLERANCE, trainModel, type LabelledDocument } from '../../../src/model/training';
+import { REFINE_TOLERANCE, trainModel, trainModelConcurrently, type LabelledDocument } from '../../../src/model/training';
 import { DRIFT_SIGNAL_NAMES, type DriftSignal } from '../../../src/contract';
 import { populationStabilityIndex } from '../../../src/monitoring/drift-statistics';
 import { retrainedProfile } from '../../support/retrained-profile';
@@ -46,5 +46,19 @@ describe('reference profile', () => {
   it('equals it for the one-vs-rest trainer, which keeps only some terms', () => {
     const options = { referenceFolds: 3, seed: 1, trainer: 'ml-logistic-regression' as const, maxFeatures: 20, epochs: 5 };
     expect(trainModel(TINY_CORPUS, options).referenceProfile).toEqual(retrainedProfile(TINY_CORPUS, options));
+  });
+
+  it('is the same when worker threads fit the folds while the final model trains', async () => {
+    const options = { referenceFolds: 5, seed: 7 };
+    const sequential = trainModel(newsgroups, options).parts;
+    for (const threads of [1, 2]) {
+      const concurrent = (await trainModelConcurrently(newsgroups, { ...options, threads })).parts;
+      expect({ ...concurrent, metadata: undefined }).toEqual({ ...sequential, metadata: undefined });
+    }
+  }, 60_000);
+
+  it('reports a failed final fit and stops the fold workers', async () => {
+    await expect(trainModelConcurrently(newsgroups, { threads: 2, c: -1 })).rejects.toThrow('c must be a positive number, got -1');
+    await expect(trainModelConcurrently(newsgroups, { threads: 2, referenceRefineTolerance: -1 })).rejects.toThrow('referenceRefineTolerance must be a non-negative number, got -1');
   });
 });
