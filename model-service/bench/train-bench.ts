@@ -22,8 +22,8 @@ const USAGE = `Usage: npm run bench:train -w model-service -- --data <archive> [
   --python   a Python 3 with scikit-learn (default: the first of python3, /usr/bin/python3 that imports it;
              Debian: apt-get install python3-sklearn)`;
 
-/** The issue's target: our whole `npm run train` at most this many times scikit-learn's whole process. */
-const TARGET_RATIO = 1.5;
+/** The target (issue 21): our whole `npm run train`, reference profile included, at most scikit-learn's whole process. */
+const TARGET_RATIO = 1.0;
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const SKLEARN_SCRIPT = resolve(__dirname, '..', '..', 'bench', 'sklearn_train.py');
 

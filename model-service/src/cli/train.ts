@@ -35,7 +35,8 @@ Options:
   --max-features <n>      features kept by chi² (ml-logistic-regression; default ${dense.maxFeatures})
   --seed <n>              seed for the document order (default ${DEFAULT_SEED})
   --threads <n>           worker threads fitting the drift reference profile's out-of-fold models
-                          while the final model trains (default: the cores, at most 5; 0: none)
+                          while the final model trains (default: one per core besides the main
+                          thread, at most 5; 0: none, the folds are fitted one after another)
   --out <file>            model file to write (default: ${DEFAULT_MODEL_PATH} in model-service/)
   --json                  print the report as JSON instead of tables
   --help                  show this help`;

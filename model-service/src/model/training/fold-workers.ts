@@ -2,8 +2,10 @@
  * The out-of-fold models of the reference profile, fitted in worker threads while the calling
  * thread fits the final model. Why: they are most of `npm run train`'s work (5 trainings on 80 %
  * of the documents, against one on all of them), each is independent of the others and of the
- * final model, and Node runs JavaScript on one core per thread. The results do not depend on
- * which thread fits which fold, so the model file is the same as with sequential folds.
+ * final model, and Node runs JavaScript on one core per thread. Threads take the next unstarted
+ * fold from a shared counter, the calling thread too once its final model is done, so no thread
+ * idles while a fold is left. The results do not depend on which thread fits which fold, so the
+ * model file is the same as with sequential folds.
  */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -28,8 +30,14 @@ export interface FoldWork {
   readonly options: HyperParameterOptions & { readonly seed: number };
   readonly folds: number;
   readonly seed: number;
-  /** The folds this worker fits. */
-  readonly assigned: readonly number[];
+  /** Shared (SharedArrayBuffer) counter: [0] is the next fold nobody has started. */
+  readonly next: Int32Array;
+}
+
+/** Claims the next unstarted fold from the shared counter; -1 when none is left. */
+export function claimFold(next: Int32Array, folds: number): number {
+  const fold = Atomics.add(next, 0, 1);
+  return fold < folds ? fold : -1;
 }
 
 export function packCorpus(corpus: TokenizedCorpus): PackedCorpus {
@@ -55,38 +63,44 @@ function startWorker(work: FoldWork): Worker {
 export interface FoldWorkers {
   /** Each fold's held-out signal values (outOfFoldSignals), or the first worker's error. */
   readonly signals: Promise<SignalValues[][]>;
+  /** Claims the next unstarted fold for the calling thread; -1 when none is left. */
+  claim(): number;
+  /** Hands in the held-out signal values of a fold the calling thread claimed and fitted. */
+  done(fold: number, values: SignalValues[]): void;
   /** Stops the workers (when the result is no longer wanted). */
   terminate(): void;
 }
 
-/** Starts `threads` workers over the folds, assigned round-robin. */
-export function startFoldWorkers(work: Omit<FoldWork, 'assigned' | 'corpus'> & { readonly corpus: TokenizedCorpus }, threads: number): FoldWorkers {
+/** Starts `threads` workers, which start taking folds at once. */
+export function startFoldWorkers(work: Omit<FoldWork, 'next' | 'corpus'> & { readonly corpus: TokenizedCorpus }, threads: number): FoldWorkers {
   const corpus = packCorpus(work.corpus);
   const folds = work.folds;
+  const next = new Int32Array(new SharedArrayBuffer(4));
   const signals: SignalValues[][] = new Array(folds);
   let pending = folds;
   const workers: Worker[] = [];
   const terminate = () => {
     for (const w of workers) void w.terminate();
   };
+  let record: (fold: number, values: SignalValues[]) => void = () => undefined;
   const promise = new Promise<SignalValues[][]>((resolve, reject) => {
     const fail = (error: Error) => {
       terminate();
       reject(error);
     };
+    record = (fold, values) => {
+      signals[fold] = values;
+      if (--pending === 0) resolve(signals);
+    };
     for (let t = 0; t < threads; t++) {
-      const assigned = Array.from({ length: folds }, (_, f) => f).filter((f) => f % threads === t);
-      const worker = startWorker({ ...work, corpus, assigned });
+      const worker = startWorker({ ...work, corpus, next });
       workers.push(worker);
-      worker.on('message', ({ fold, values }: { fold: number; values: SignalValues[] }) => {
-        signals[fold] = values;
-        if (--pending === 0) resolve(signals);
-      });
+      worker.on('message', ({ fold, values }: { fold: number; values: SignalValues[] }) => record(fold, values));
       worker.on('error', fail);
       worker.on('exit', (code) => {
         if (code !== 0 && pending > 0) fail(new Error(`a reference-profile worker exited with code ${code}`));
       });
     }
   });
-  return { signals: promise, terminate };
+  return { signals: promise, claim: () => claimFold(next, folds), done: (fold, values) => record(fold, values), terminate };
 }

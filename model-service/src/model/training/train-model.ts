@@ -41,7 +41,10 @@ export const DEFAULT_SEED = 42;
 
 /** Trains a TF-IDF + logistic-regression classifier on `docs`, its reference profile's folds one after another. */
 export function trainModel(docs: readonly LabelledDocument[], options: TrainOptions = {}): LinearTextClassifier {
-  const run = prepareTraining(docs, options);
+  return trainSequentially(prepareTraining(docs, options));
+}
+
+function trainSequentially(run: TrainingRun): LinearTextClassifier {
   const parts = fitFinalModel(run);
   if (run.folds === undefined) return classifierFromParts(parts);
   const { corpus, folds } = run;
@@ -51,18 +54,17 @@ export function trainModel(docs: readonly LabelledDocument[], options: TrainOpti
 
 /**
  * trainModel with the reference profile's out-of-fold models fitted in `threads` worker threads
- * while this thread fits the final model (fold-workers.ts). The same model, in less wall time
- * when a second core is free.
+ * while this thread fits the final model, and then in this thread too (fold-workers.ts). The
+ * same model, in less wall time when another core is free.
  *
- * @param threads @default min(folds, os.availableParallelism()); 0 fits the folds in this thread
+ * @param threads worker threads @default one per core besides this thread's, at most the folds; 0 fits the folds in this thread
  */
 export async function trainModelConcurrently(docs: readonly LabelledDocument[], options: TrainOptions & { readonly threads?: number } = {}): Promise<LinearTextClassifier> {
   const run = prepareTraining(docs, options);
-  if (run.folds === undefined) return classifierFromParts(fitFinalModel(run));
-  const { corpus, folds } = run;
-  const threads = Math.min(folds.count, options.threads ?? availableParallelism());
+  const threads = Math.min(run.folds?.count ?? 0, options.threads ?? availableParallelism() - 1);
   if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`threads must be a non-negative integer, got ${options.threads}`);
-  if (threads === 0) return trainModel(docs, options);
+  const { corpus, folds } = run;
+  if (threads === 0 || folds === undefined) return trainSequentially(run);
   const workers = startFoldWorkers({ corpus, trainer: run.trainerName, options: run.foldOptions, folds: folds.count, seed: run.seed }, threads);
   workers.signals.catch(() => undefined); // awaited below; if the final fit fails first, that is the error to report
   let parts;
@@ -72,6 +74,8 @@ export async function trainModelConcurrently(docs: readonly LabelledDocument[], 
     workers.terminate();
     throw error;
   }
+  const fitFold = (documents: Int32Array) => fitDocuments(corpus, documents, run.trainer, run.foldOptions);
+  for (let fold = workers.claim(); fold >= 0; fold = workers.claim()) workers.done(fold, outOfFoldSignals(corpus, folds, fold, fitFold));
   return classifierFromParts({ ...parts, referenceProfile: profileFromFolds(corpus, folds, await workers.signals, parts.weights) });
 }
 
