@@ -28,15 +28,15 @@ export function retrainedProfile(docs: readonly LabelledDocument[], options: Tra
   const classes = [...new Set(docs.map((d) => d.label))].sort();
   const labels = Int32Array.from(docs, (d) => classes.indexOf(d.label));
   const k = options.referenceFolds;
-  // The fold models' documented stopping tolerance: 10 times the final model's unless given.
-  const refineTolerance = options.referenceRefineTolerance ?? 10 * (options.refineTolerance ?? REFINE_TOLERANCE);
+  // The fold models' documented 'fast' solver: 5 L-BFGS pairs, stopping at 10 times the final model's tolerance.
+  const refineTolerance = 10 * (options.refineTolerance ?? REFINE_TOLERANCE);
   // The fold assignment trainModel documents: a seed + 1 shuffle, document i of it in fold i mod k.
   const order = Int32Array.from({ length: docs.length }, (_, i) => i);
   shuffleInPlace(order, mulberry32(seed + 1));
   const values: SignalValues[] = new Array(docs.length);
   for (let f = 0; f < k; f++) {
     const kept = order.filter((_, i) => i % k !== f);
-    const model = trainModel(Array.from(kept, (i) => docs[i]), { ...options, classes, refineTolerance, referenceFolds: 0 });
+    const model = trainModel(Array.from(kept, (i) => docs[i]), { ...options, classes, refineTolerance, refineMemory: 5, referenceFolds: 0 });
     const informative = informativeTermTable(mostInformativeTerms(model.parts.weights, classes.length), model.parts.vocabulary.length);
     order.filter((_, i) => i % k === f).forEach((d) => (values[d] = serviceSignals(model, docs[d].text, informative)));
   }

@@ -3,7 +3,7 @@ import type { ModelParts } from '../model-parts';
 import { LinearTextClassifier } from '../serving/linear-classifier';
 import { fitDocuments, type TokenizedCorpus } from './fit-documents';
 import { startFoldWorkers } from './fold-workers';
-import { FoldAssignment, outOfFoldSignals, profileFromFolds, REFERENCE_FOLDS, REFERENCE_TOLERANCE_FACTOR } from './reference-profile';
+import { FoldAssignment, outOfFoldSignals, profileFromFolds, REFERENCE_FOLDS, REFERENCE_REFINE_MEMORY, REFERENCE_TOLERANCE_FACTOR } from './reference-profile';
 import { classifierFromParts } from './save-model';
 import { TermIndex } from './term-index';
 import { HyperParameterOptions, REFINE_TOLERANCE, TRAINERS, TRAINER_NAMES, type Trainer, type TrainerName } from './trainers';
@@ -29,10 +29,12 @@ export interface TrainOptions extends HyperParameterOptions {
    */
   readonly referenceFolds?: number;
   /**
-   * softmax-sgd: the L-BFGS stopping tolerance of the out-of-fold models (see refineTolerance).
-   * @default REFERENCE_TOLERANCE_FACTOR × the final model's refineTolerance (1e-3 by default)
+   * How the out-of-fold models' L-BFGS refinement runs (softmax-sgd): 'fast' stops at
+   * REFERENCE_TOLERANCE_FACTOR × the final model's tolerance with REFERENCE_REFINE_MEMORY
+   * correction pairs; 'final' runs it as for the final model (to measure what 'fast' changes).
+   * @default 'fast'
    */
-  readonly referenceRefineTolerance?: number;
+  readonly referenceSolver?: 'fast' | 'final';
   /** Progress of the slow stages, for progress bars. */
   readonly onProgress?: (stage: 'vectorize' | 'train', done: number, total: number) => void;
 }
@@ -104,10 +106,8 @@ function prepareTraining(docs: readonly LabelledDocument[], options: TrainOption
   if (docs.length === 0) throw new RangeError('cannot train on zero documents');
   const folds = options.referenceFolds ?? REFERENCE_FOLDS;
   if (!Number.isInteger(folds) || folds < 0 || folds === 1) throw new RangeError(`referenceFolds must be 0 or an integer >= 2, got ${folds}`);
-  const foldTolerance = options.referenceRefineTolerance ?? REFERENCE_TOLERANCE_FACTOR * (options.refineTolerance ?? REFINE_TOLERANCE);
-  if (options.referenceRefineTolerance !== undefined && !(foldTolerance >= 0 && Number.isFinite(foldTolerance))) {
-    throw new RangeError(`referenceRefineTolerance must be a non-negative number, got ${foldTolerance}`);
-  }
+  const referenceSolver = options.referenceSolver ?? 'fast';
+  if (referenceSolver !== 'fast' && referenceSolver !== 'final') throw new RangeError(`referenceSolver must be "fast" or "final", got "${referenceSolver}"`);
 
   const classes = options.classes ? [...options.classes] : [...new Set(docs.map((d) => d.label))].sort();
   const classId = new Map(classes.map((c, i) => [c, i]));
@@ -127,7 +127,7 @@ function prepareTraining(docs: readonly LabelledDocument[], options: TrainOption
     return ids;
   });
   if (scanner.size === 0) throw new RangeError('the training documents contain no tokens (words of 2+ letters/digits)');
-  const { c, epochs, learningRate, refineIterations, maxFeatures } = options;
+  const { c, epochs, learningRate, refineIterations, refineTolerance, refineMemory, maxFeatures } = options;
   return {
     docs,
     options,
@@ -138,9 +138,13 @@ function prepareTraining(docs: readonly LabelledDocument[], options: TrainOption
     corpus: { termIds, termCount: scanner.size, labels, classCount: classes.length },
     terms: scanner.terms(),
     folds: folds === 0 || docs.length < 2 ? undefined : new FoldAssignment(docs.length, folds, seed),
-    foldOptions: {
-      c, epochs, learningRate, refineIterations, maxFeatures, seed, refineTolerance: foldTolerance,
-    },
+    foldOptions: referenceSolver === 'final'
+      ? { c, epochs, learningRate, refineIterations, refineTolerance, refineMemory, maxFeatures, seed }
+      : {
+        c, epochs, learningRate, refineIterations, maxFeatures, seed,
+        refineTolerance: REFERENCE_TOLERANCE_FACTOR * (refineTolerance ?? REFINE_TOLERANCE),
+        refineMemory: REFERENCE_REFINE_MEMORY,
+      },
   };
 }
 

@@ -34,6 +34,8 @@ export interface HyperParameterOptions {
    * @default REFINE_TOLERANCE
    */
   readonly refineTolerance?: number;
+  /** softmax-sgd only: correction pairs L-BFGS keeps. @default REFINE_MEMORY */
+  readonly refineMemory?: number;
   /** ml-logistic-regression only: keep this many features (highest chi²). @default 2000 */
   readonly maxFeatures?: number;
 }
@@ -98,6 +100,8 @@ export const REFINE_ITERATIONS = 200;
  * ~1.5·10⁻⁴, a margin of ~5x. See docs/classifier.md.
  */
 export const REFINE_TOLERANCE = 1e-4;
+/** Correction pairs of the L-BFGS refinement (the usual 10; each costs two passes over the weights per iteration). */
+export const REFINE_MEMORY = 10;
 /** Largest problem (training non-zeros × classes) refined by default: 4 categories are ~1.4M, 20 are ~36M. */
 export const REFINE_MAX_WORK = 10_000_000;
 
@@ -125,6 +129,8 @@ const softmaxSgd: Trainer = {
     if (!Number.isInteger(refineIterations) || refineIterations < 0) throw new RangeError(`refineIterations must be a non-negative integer, got ${refineIterations}`);
     const refineTolerance = options.refineTolerance ?? REFINE_TOLERANCE;
     if (!Number.isFinite(refineTolerance) || refineTolerance < 0) throw new RangeError(`refineTolerance must be a non-negative number, got ${refineTolerance}`);
+    const refineMemory = options.refineMemory ?? REFINE_MEMORY;
+    requirePositive('refineMemory', refineMemory, true);
     const total = epochs + refineIterations;
     const sgd = trainSoftmax(rows, labels, classCount, termCount, { c, epochs, learningRate, seed, onEpoch: (done) => onStep(done, total) });
     const hyperParameters = { c, epochs, learningRate, refineIterations, seed };
@@ -132,6 +138,7 @@ const softmaxSgd: Trainer = {
     const refined = refineSoftmaxLbfgs(rows, labels, classCount, termCount, c, sgd, {
       maxIterations: refineIterations,
       relativeTolerance: refineTolerance,
+      memory: refineMemory,
       precondition: true,
       onIteration: (done) => onStep(epochs + done, total),
     });
@@ -142,7 +149,7 @@ const softmaxSgd: Trainer = {
       weights: refined.weights,
       intercepts: refined.intercepts,
       output: 'softmax',
-      hyperParameters: { ...hyperParameters, refineTolerance },
+      hyperParameters: { ...hyperParameters, refineTolerance, refineMemory },
       solver: { iterations, evaluations, stop, objective: value },
     };
   },
