@@ -72,12 +72,12 @@ export async function trainModelConcurrently(docs: readonly LabelledDocument[], 
   let parts;
   try {
     parts = fitFinalModel(run);
+    const fitFold = (documents: Int32Array) => fitDocuments(corpus, documents, run.trainer, run.foldOptions);
+    for (let fold = workers.claim(); fold >= 0; fold = workers.claim()) workers.done(fold, outOfFoldSignals(corpus, folds, fold, fitFold));
   } catch (error) {
     workers.terminate();
     throw error;
   }
-  const fitFold = (documents: Int32Array) => fitDocuments(corpus, documents, run.trainer, run.foldOptions);
-  for (let fold = workers.claim(); fold >= 0; fold = workers.claim()) workers.done(fold, outOfFoldSignals(corpus, folds, fold, fitFold));
   return classifierFromParts({ ...parts, referenceProfile: profileFromFolds(corpus, folds, await workers.signals, parts.weights) });
 }
 
