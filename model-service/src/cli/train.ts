@@ -3,7 +3,7 @@
  * split, save the artifact, print the report (tables, or JSON with --json).
  */
 import { DEFAULT_CATEGORIES, loadNewsgroups, parseCategoryList } from '../data/newsgroups';
-import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_WORK, REFINE_TOLERANCE, TRAINER_NAMES, evaluateModel, saveModel, trainModel, withMetadata, type TrainerName } from '../model/training';
+import { DEFAULT_HYPER_PARAMETERS, DEFAULT_SEED, REFINE_ITERATIONS, REFINE_MAX_WORK, REFINE_TOLERANCE, TRAINER_NAMES, evaluateModel, saveModel, trainModelConcurrently, withMetadata, type TrainerName } from '../model/training';
 import { DEFAULT_MODEL_PATH, resolveDataSource, resolveModelPath } from '../paths';
 import { StageProgress } from './progress';
 import { formatEvaluation, formatFacts } from './report';
@@ -34,6 +34,9 @@ Options:
                           last 5 iterations (softmax-sgd; default ${REFINE_TOLERANCE}; 0 runs every iteration)
   --max-features <n>      features kept by chi² (ml-logistic-regression; default ${dense.maxFeatures})
   --seed <n>              seed for the document order (default ${DEFAULT_SEED})
+  --threads <n>           worker threads fitting the drift reference profile's out-of-fold models
+                          while the final model trains (default: one per core besides the main
+                          thread, at most 5; 0: none, the folds are fitted one after another)
   --out <file>            model file to write (default: ${DEFAULT_MODEL_PATH} in model-service/)
   --json                  print the report as JSON instead of tables
   --help                  show this help`;
@@ -46,6 +49,8 @@ export interface TrainArgs {
   readonly trainer: TrainerName;
   readonly hyper: { c?: number; epochs?: number; learningRate?: number; maxFeatures?: number; refineIterations?: number; refineTolerance?: number; seed?: number };
   readonly out: string;
+  /** Worker threads for the reference profile's folds; undefined: the default. */
+  readonly threads?: number;
 }
 
 /** Parses and validates the flags; throws UsageError naming the bad flag. */
@@ -61,6 +66,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'refine-iterations': { type: 'string' },
     'refine-tolerance': { type: 'string' },
     seed: { type: 'string' },
+    threads: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean' },
@@ -88,7 +94,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   if (trainer === 'ml-logistic-regression' && hyper.refineIterations !== undefined) throw new UsageError('--refine-iterations applies to the softmax-sgd trainer only');
   if (trainer === 'ml-logistic-regression' && hyper.refineTolerance !== undefined) throw new UsageError('--refine-tolerance applies to the softmax-sgd trainer only');
   if (trainer === 'softmax-sgd' && hyper.maxFeatures !== undefined) throw new UsageError('--max-features applies to the ml-logistic-regression trainer only');
-  return { help: flags.help ?? false, json: flags.json ?? false, data: flags.data, categories, trainer, hyper, out: resolveModelPath(flags.out) };
+  const threads = numberFlag('threads', flags.threads, { integer: true, min: 0 });
+  return { help: flags.help ?? false, json: flags.json ?? false, data: flags.data, categories, trainer, hyper, out: resolveModelPath(flags.out), threads };
 }
 
 async function main(): Promise<void> {
@@ -111,9 +118,10 @@ async function main(): Promise<void> {
   const loadSeconds = (performance.now() - loadStart) / 1000;
 
   const trainStart = performance.now();
-  const trained = trainModel(data.train, {
+  const trained = await trainModelConcurrently(data.train, {
     trainer,
     ...hyper,
+    threads: args.threads,
     metadata: {
       data: { checksum: data.checksum, categories: data.categories, trainDocuments: data.train.length, testDocuments: data.test.length },
     },

@@ -23,6 +23,9 @@ describe('train flags', () => {
     expect(parseTrainArgs(['--refine-iterations', '0']).hyper.refineIterations).toBe(0);
     expect(parseTrainArgs(['--refine-tolerance', '1e-6']).hyper.refineTolerance).toBe(1e-6);
     expect(parseTrainArgs(['--refine-tolerance', '0']).hyper.refineTolerance).toBe(0);
+    expect(parseTrainArgs(['--threads', '0']).threads).toBe(0);
+    expect(parseTrainArgs(['--threads', '2']).threads).toBe(2);
+    expect(parseTrainArgs([]).threads).toBeUndefined();
   });
 
   it.each([
@@ -43,6 +46,8 @@ describe('train flags', () => {
     [['--trainer', 'ml-logistic-regression', '--refine-iterations', '5'], '--refine-iterations applies to the softmax-sgd trainer only'],
     [['--refine-tolerance=-0.1'], '--refine-tolerance must be at least 0'],
     [['--refine-tolerance', 'tight'], '--refine-tolerance must be a number, got "tight"'],
+    [['--threads', 'many'], '--threads must be an integer, got "many"'],
+    [['--threads=-1'], '--threads must be at least 0'],
     [['--trainer', 'ml-logistic-regression', '--refine-tolerance', '1e-3'], '--refine-tolerance applies to the softmax-sgd trainer only'],
     [['stray'], "Unexpected argument 'stray'"],
   ])('rejects %j', (argv, message) => {

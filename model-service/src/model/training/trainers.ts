@@ -7,7 +7,6 @@ import type { OutputKind } from '../model-parts';
 import { selectFeaturesChi2, trainMlLogisticRegression } from './ml-logreg-trainer';
 import { refineSoftmaxLbfgs } from './softmax-lbfgs';
 import { trainSoftmax } from './softmax-trainer';
-import { TermIndex } from './term-index';
 import { TfidfVectorizer, documentFrequencies, smoothIdf } from './tfidf';
 
 export const TRAINER_NAMES = ['softmax-sgd', 'ml-logistic-regression'] as const;
@@ -35,13 +34,16 @@ export interface HyperParameterOptions {
    * @default REFINE_TOLERANCE
    */
   readonly refineTolerance?: number;
+  /** softmax-sgd only: correction pairs L-BFGS keeps. @default REFINE_MEMORY */
+  readonly refineMemory?: number;
   /** ml-logistic-regression only: keep this many features (highest chi²). @default 2000 */
   readonly maxFeatures?: number;
 }
 
 /** The training set as a trainer sees it. */
 export interface TrainingInput {
-  readonly index: TermIndex;
+  /** Vocabulary size: term ids are 0 … termCount − 1. */
+  readonly termCount: number;
   /** Per document, the term ids of its tokens in order. */
   readonly termIds: readonly Int32Array[];
   readonly labels: Int32Array;
@@ -52,8 +54,11 @@ export interface TrainingInput {
 }
 
 export interface TrainedWeights {
-  /** The vocabulary the weights are over (a trainer may keep a subset). */
-  readonly index: TermIndex;
+  /**
+   * The input term id of each weight row, when a trainer keeps only some terms.
+   * @default - every term, row t for term t
+   */
+  readonly terms?: Int32Array;
   readonly idf: Float64Array;
   /** [term][class] weights. */
   readonly weights: Float32Array | Float64Array;
@@ -95,6 +100,8 @@ export const REFINE_ITERATIONS = 200;
  * ~1.5·10⁻⁴, a margin of ~5x. See docs/classifier.md.
  */
 export const REFINE_TOLERANCE = 1e-4;
+/** Correction pairs of the L-BFGS refinement (the usual 10; each costs two passes over the weights per iteration). */
+export const REFINE_MEMORY = 10;
 /** Largest problem (training non-zeros × classes) refined by default: 4 categories are ~1.4M, 20 are ~36M. */
 export const REFINE_MAX_WORK = 10_000_000;
 
@@ -106,7 +113,7 @@ function requirePositive(name: string, value: number, integer = false): void {
 
 /** Sparse multinomial SGD, then (on small problems) L-BFGS to the optimum of the same objective. */
 const softmaxSgd: Trainer = {
-  train({ index, termIds, labels, classCount, seed, onStep }, options) {
+  train({ termCount, termIds, labels, classCount, seed, onStep }, options) {
     const defaults = DEFAULT_HYPER_PARAMETERS['softmax-sgd'];
     const c = options.c ?? defaults.c;
     const epochs = options.epochs ?? defaults.epochs;
@@ -114,7 +121,7 @@ const softmaxSgd: Trainer = {
     requirePositive('c', c);
     requirePositive('epochs', epochs, true);
     requirePositive('learningRate', learningRate);
-    const idf = smoothIdf(documentFrequencies(termIds, index.size), termIds.length);
+    const idf = smoothIdf(documentFrequencies(termIds, termCount), termIds.length);
     const vectorizer = new TfidfVectorizer(idf);
     const rows = termIds.map((ids) => vectorizer.transform(ids));
     const work = rows.reduce((sum, r) => sum + r.indices.length, 0) * classCount;
@@ -122,25 +129,27 @@ const softmaxSgd: Trainer = {
     if (!Number.isInteger(refineIterations) || refineIterations < 0) throw new RangeError(`refineIterations must be a non-negative integer, got ${refineIterations}`);
     const refineTolerance = options.refineTolerance ?? REFINE_TOLERANCE;
     if (!Number.isFinite(refineTolerance) || refineTolerance < 0) throw new RangeError(`refineTolerance must be a non-negative number, got ${refineTolerance}`);
+    const refineMemory = options.refineMemory ?? REFINE_MEMORY;
+    requirePositive('refineMemory', refineMemory, true);
     const total = epochs + refineIterations;
-    const sgd = trainSoftmax(rows, labels, classCount, index.size, { c, epochs, learningRate, seed, onEpoch: (done) => onStep(done, total) });
+    const sgd = trainSoftmax(rows, labels, classCount, termCount, { c, epochs, learningRate, seed, onEpoch: (done) => onStep(done, total) });
     const hyperParameters = { c, epochs, learningRate, refineIterations, seed };
-    if (refineIterations === 0) return { index, idf, ...sgd, output: 'softmax', hyperParameters };
-    const refined = refineSoftmaxLbfgs(rows, labels, classCount, index.size, c, sgd, {
+    if (refineIterations === 0) return { idf, ...sgd, output: 'softmax', hyperParameters };
+    const refined = refineSoftmaxLbfgs(rows, labels, classCount, termCount, c, sgd, {
       maxIterations: refineIterations,
       relativeTolerance: refineTolerance,
+      memory: refineMemory,
       precondition: true,
       onIteration: (done) => onStep(epochs + done, total),
     });
     onStep(total, total); // the progress bar ends full when the tolerance stops early
     const { iterations, evaluations, stop, value } = refined.solver;
     return {
-      index,
       idf,
       weights: refined.weights,
       intercepts: refined.intercepts,
       output: 'softmax',
-      hyperParameters: { ...hyperParameters, refineTolerance },
+      hyperParameters: { ...hyperParameters, refineTolerance, refineMemory },
       solver: { iterations, evaluations, stop, objective: value },
     };
   },
@@ -148,7 +157,7 @@ const softmaxSgd: Trainer = {
 
 /** The ml-logistic-regression package: dense one-vs-rest, so it keeps only the top terms by chi². */
 const mlLogisticRegression: Trainer = {
-  train({ index, termIds, labels, classCount, seed, onStep }, options) {
+  train({ termCount, termIds, labels, classCount, seed, onStep }, options) {
     const defaults = DEFAULT_HYPER_PARAMETERS['ml-logistic-regression'];
     const epochs = options.epochs ?? defaults.epochs;
     const learningRate = options.learningRate ?? defaults.learningRate;
@@ -158,20 +167,16 @@ const mlLogisticRegression: Trainer = {
     requirePositive('maxFeatures', maxFeatures, true);
     // Dense training cannot hold the full vocabulary: keep the top-k terms by chi², then
     // re-vectorise over the kept terms only, exactly as prediction will.
-    const fullIdf = smoothIdf(documentFrequencies(termIds, index.size), termIds.length);
+    const fullIdf = smoothIdf(documentFrequencies(termIds, termCount), termIds.length);
     const fullVectorizer = new TfidfVectorizer(fullIdf);
-    const kept = selectFeaturesChi2(termIds.map((ids) => fullVectorizer.transform(ids)), labels, classCount, index.size, maxFeatures);
-    const remap = new Int32Array(index.size).fill(-1);
-    const keptIndex = new TermIndex(kept.length);
-    kept.forEach((t, i) => {
-      remap[t] = i;
-      keptIndex.addTerm(index.term(t));
-    });
+    const kept = selectFeaturesChi2(termIds.map((ids) => fullVectorizer.transform(ids)), labels, classCount, termCount, maxFeatures);
+    const remap = new Int32Array(termCount).fill(-1);
+    kept.forEach((t, i) => (remap[t] = i));
     const idf = Float64Array.from(kept, (t) => fullIdf[t]);
     const vectorizer = new TfidfVectorizer(idf);
     const rows = termIds.map((ids) => vectorizer.transform(ids.filter((t) => remap[t] >= 0).map((t) => remap[t])));
-    const { weights, intercepts } = trainMlLogisticRegression(rows, labels, classCount, keptIndex.size, { epochs, learningRate, onEpoch: onStep });
-    return { index: keptIndex, idf, weights, intercepts, output: 'one-vs-rest', hyperParameters: { epochs, learningRate, maxFeatures: kept.length, seed } };
+    const { weights, intercepts } = trainMlLogisticRegression(rows, labels, classCount, kept.length, { epochs, learningRate, onEpoch: onStep });
+    return { terms: kept, idf, weights, intercepts, output: 'one-vs-rest', hyperParameters: { epochs, learningRate, maxFeatures: kept.length, seed } };
   },
 };
 
