@@ -37,8 +37,8 @@ jest.setTimeout(300_000);
 const registry = new ProcessRegistry();
 const runs = new Map<StackProfile, StackRun<LocalStack>>();
 const failures = new Set<StackProfile>();
-/** The traced request's spans as Tempo holds them (current profile), found through Alloy's gateway. */
-let tracedThroughAlloy: { traceId: string; modelVersion: string; resources: Record<string, string>[] } | undefined;
+/** The traced request's spans as Tempo holds them (current profile), found through Alloy's gateway, and its log lines' model version in Loki. */
+let tracedThroughAlloy: { traceId: string; modelVersion: string; resources: Record<string, string>[]; logModelVersions: string[] } | undefined;
 /** Objects in SeaweedFS after Loki and Tempo flushed, by `<bucket>/<folder>`. */
 let storedObjects: Record<string, number> = {};
 
@@ -117,6 +117,11 @@ describe('the current profile on its real backends', () => {
     }
   });
 
+  check('the traced request\'s log lines carry the same model version, as Loki structured metadata', () => {
+    const traced = tracedThroughAlloy!;
+    expect(traced.logModelVersions).toEqual([traced.modelVersion]);
+  });
+
   check('Alloy\'s exporter keeps its sending queue in the folder that stands for the node\'s hostPath', () => {
     expect(readdirSync(run().stack.alloy.queueDirectory).length).toBeGreaterThan(0);
   });
@@ -185,8 +190,14 @@ async function tracedRequestInTempo(run: StackRun<CurrentLocalStack>): Promise<t
   const body = (await (await fetch(`${endpoints.tempo}/api/traces/${traceId}`, { headers: { accept: 'application/json' } })).json()) as {
     batches?: { resource?: { attributes?: Attribute[] } }[];
   };
+  // The request's log line in Loki 3: the model version is structured metadata, as trace_id is.
+  const query = `{namespace="${run.stack.namespace}", pod="${run.stack.pod.name}"} |= "${traceId}"`;
+  const lines = (await (await fetch(`${endpoints.loki}/loki/api/v1/query_range?${new URLSearchParams({ query, start: String((Date.now() - 600_000) * 1e6), limit: '10' })}`, {
+    headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
+  })).json()) as { data: { result: { values: [string, string, { structuredMetadata?: Record<string, string> }?][] }[] } };
+  const logModelVersions = [...new Set(lines.data.result.flatMap((r) => r.values.map((v) => v[2]?.structuredMetadata?.[MODEL_VERSION.logField] ?? 'none')))];
   const resources = (body.batches ?? [])
     .map((b) => Object.fromEntries((b.resource?.attributes ?? []).filter((a) => a.value.stringValue !== undefined).map((a) => [a.key, a.value.stringValue!])))
     .filter((r) => r['service.name'] === appName);
-  return { traceId, modelVersion, resources };
+  return { traceId, modelVersion, resources, logModelVersions };
 }
