@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Alloy } from './alloy/alloy';
+import { Alloy, AlloyTailSamplingProps } from './alloy/alloy';
 import { Grafana } from './grafana/grafana';
 import { helmWarnings, renderHelmFiles, RenderedFiles } from './helm/write-helm-files';
 import { Loki, LokiDeployment } from './loki/loki';
@@ -57,6 +57,13 @@ export interface ObservabilityStackProps {
   readonly loki?: LokiOptions;
   /** How long Tempo keeps traces, in hours; current profile only. @default '168h' */
   readonly tempoRetention?: string;
+  /**
+   * Batches the Alloy gateway's disk-backed sending queue holds for Tempo; current profile only.
+   * @default 3000 (10 minutes of Tempo downtime up to 10,000 spans/s per node: a batch every 200 ms or at 2,000 spans)
+   */
+  readonly otlpQueueBatches?: number;
+  /** Tail sampling in the Alloy gateway; current profile only. @default - off: every span is kept */
+  readonly tailSampling?: AlloyTailSamplingProps;
   /** Namespace for everything. @default 'technical-observability-for-ml' */
   readonly namespace?: string;
   /**
@@ -99,7 +106,7 @@ export class ObservabilityStack extends Chart {
   public readonly seaweedfs?: SeaweedFs;
   public readonly loki: Loki;
   /** The log collector: Promtail (reference) or Alloy (current). */
-  public readonly logCollector: Promtail | Alloy;
+  public readonly logCollector!: Promtail | Alloy;
   public readonly promtail?: Promtail;
   public readonly alloy?: Alloy;
   public readonly tempo: Tempo;
@@ -140,7 +147,7 @@ export class ObservabilityStack extends Chart {
     });
 
     if (profile === 'reference') {
-      const currentOnly = (['loki', 'tempoRetention'] as const).filter((p) => props[p] !== undefined);
+      const currentOnly = (['loki', 'tempoRetention', 'otlpQueueBatches', 'tailSampling'] as const).filter((p) => props[p] !== undefined);
       if (currentOnly.length > 0) throw new Error(`${currentOnly.join(', ')}: current profile only; the reference profile keeps its pinned design.`);
       this.minio = new Minio(this, 'minio', { ...release('minio'), consoleNodePort: props.minioConsoleNodePort });
       this.storage = this.minio;
@@ -153,18 +160,24 @@ export class ObservabilityStack extends Chart {
     if (profile === 'reference') {
       this.promtail = new Promtail(this, 'promtail', { ...release('promtail'), loki: this.loki });
       this.logCollector = this.promtail;
-    } else {
-      this.alloy = new Alloy(this, 'alloy', { ...release('alloy'), loki: this.loki });
-      this.logCollector = this.alloy;
     }
     this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), storage: this.storage, retention: props.tempoRetention });
+    if (profile === 'current') {
+      // Alloy is also each node's OpenTelemetry gateway: the service's spans go to it, and from there to Tempo.
+      this.alloy = new Alloy(this, 'alloy', {
+        ...release('alloy'), loki: this.loki, traces: this.tempo, otlpQueueBatches: props.otlpQueueBatches, tailSampling: props.tailSampling,
+      });
+      this.logCollector = this.alloy;
+    }
+    // Where the service exports spans: the node's Alloy (current), Tempo itself (reference).
+    const otlpEndpoint = this.alloy?.otlpHttpEndpoint ?? this.tempo.otlpHttpEndpoint;
 
     const appName = props.modelService?.appName ?? 'model-service';
     this.modelService = new ModelService(this, 'model-service', {
       namespace,
       ...props.modelService,
       appName,
-      otlpEndpoint: this.tempo.otlpHttpEndpoint,
+      otlpEndpoint,
       availabilityObjective: props.availabilityObjective,
     });
     this.prometheus = new Prometheus(this, 'prometheus', { ...release('prometheus'), alerting: props.alerting });

@@ -72,9 +72,10 @@ describe('current profile: cross-references are derived from the constructs', ()
     expect(byUid.prometheus.jsonData.exemplarTraceIdDestinations).toEqual([{ name: TRACE_ID_LABEL, datasourceUid: 'tempo' }]);
   });
 
-  test('the model service sends traces to Tempo 2.10\'s OTLP HTTP port; Prometheus takes Tempo\'s remote write', () => {
+  test('the model service sends traces to its node\'s Alloy, which exports to Tempo 2.10\'s OTLP gRPC port; Prometheus takes Tempo\'s remote write', () => {
     const config = findManifest(result, 'ConfigMap', 'model-service-config') as unknown as { data: Record<string, string> };
-    expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://tempo.${NS}.svc:4318`);
+    expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://alloy.${NS}.svc:4318`);
+    expect(values(result, 'alloy').alloy.configMap.content).toMatch(new RegExp(`otelcol\\.exporter\\.otlp "tempo" \\{\\s+client \\{\\s+endpoint = "tempo\\.${NS}\\.svc:4317"`));
     expect(values(result, 'tempo').tempo.metricsGenerator).toEqual({ enabled: true, remoteWriteUrl: `http://prometheus-server.${NS}.svc/api/v1/write` });
     expect(values(result, 'prometheus').server.extraFlags).toEqual(
       expect.arrayContaining(['enable-feature=exemplar-storage', 'web.enable-remote-write-receiver']),

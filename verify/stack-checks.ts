@@ -183,6 +183,7 @@ export const EXPECTED_EMPTY: Readonly<Record<string, string>> = {
 export const AWAITING_TRAFFIC: Readonly<Record<string, string>> = {
   'Drift per signal (PSI ÷ alert threshold)': 'needs a full drift window',
   'Drift per signal (Jensen–Shannon distance)': 'needs a full drift window',
+  'Drift (largest PSI) by model version': 'needs a full drift window',
   'Accuracy of labelled predictions': 'needs feedback',
   'Recall per class (1 h)': 'needs feedback',
   'Feedback coverage and losses': 'needs feedback',

@@ -12,7 +12,36 @@ export interface AlloyLogsConfigOptions {
   readonly lokiPushUrl: string;
   /** JSON fields of a log line kept as structured metadata, by the name they get in Loki. */
   readonly structuredMetadata: readonly string[];
+  /** The node-local OTLP gateway for traces (alloyTracesConfig); absent: logs only. */
+  readonly traces?: AlloyTracesConfigOptions;
 }
+
+/** Tail sampling at the gateway: every error, every slow trace, a share of the rest. */
+export interface TailSamplingOptions {
+  /** Traces with a span at least this slow are kept, in milliseconds. */
+  readonly slowerThanMs: number;
+  /** Percentage (0-100) of the remaining traces kept. */
+  readonly keepPercent: number;
+  /** How long the sampler waits for a trace's spans before it decides, e.g. "10s". */
+  readonly decisionWait: string;
+}
+
+export interface AlloyTracesConfigOptions {
+  /** Ports the OTLP receiver listens on (gRPC, HTTP), on every interface of the pod. */
+  readonly otlpGrpcPort: number;
+  readonly otlpHttpPort: number;
+  /** Tempo's OTLP gRPC address, `host:port`. */
+  readonly tempoOtlpGrpcAddress: string;
+  /** Folder of the exporter's persistent sending queue (a volume that outlives the pod). */
+  readonly queueDirectory: string;
+  /** Batches the sending queue holds before it refuses new ones. */
+  readonly queueBatches: number;
+  /** @default - no sampling: every span goes to Tempo */
+  readonly tailSampling?: TailSamplingOptions;
+}
+
+/** The resource attributes the Kubernetes attributes processor adds to each span (Tempo's names). */
+export const K8S_SPAN_ATTRIBUTES = ['k8s.namespace.name', 'k8s.pod.name', 'k8s.deployment.name', 'k8s.node.name'] as const;
 
 /** An Alloy string literal (Go-style escaping, as Alloy's syntax takes it). */
 function str(value: string): string {
@@ -77,6 +106,114 @@ function fieldMap(fields: readonly string[]): string {
   return `{\n${fields.map((f) => `      ${str(f)} = ${str(f)},`).join('\n')}\n    }`;
 }
 
+/**
+ * The node-local OpenTelemetry gateway: OTLP in (gRPC and HTTP) -> Kubernetes attributes of the
+ * sending pod -> (tail sampling) -> batch -> OTLP to Tempo, retried without a time limit from a
+ * sending queue kept on disk, so that neither a Tempo restart nor an Alloy restart loses the
+ * batches already accepted.
+ */
+export function alloyTracesConfig(options: AlloyTracesConfigOptions): string {
+  const sampling = options.tailSampling;
+  const afterAttributes = sampling ? 'otelcol.processor.tail_sampling.default.input' : 'otelcol.processor.batch.default.input';
+  const samplingBlock = sampling
+    ? [
+        '// Keeps whole traces: every one with an error, every one with a slow span, a share of the rest.',
+        '// Correct here because each trace of this service is made in one pod, so all its spans reach this node\'s gateway.',
+        'otelcol.processor.tail_sampling "default" {',
+        `  decision_wait = ${str(sampling.decisionWait)}`,
+        '  policy {',
+        '    name = "errors"',
+        '    type = "status_code"',
+        '    status_code {',
+        '      status_codes = ["ERROR"]',
+        '    }',
+        '  }',
+        '  policy {',
+        '    name = "slow"',
+        '    type = "latency"',
+        '    latency {',
+        `      threshold_ms = ${sampling.slowerThanMs}`,
+        '    }',
+        '  }',
+        '  policy {',
+        '    name = "share_of_the_rest"',
+        '    type = "probabilistic"',
+        '    probabilistic {',
+        `      sampling_percentage = ${sampling.keepPercent}`,
+        '    }',
+        '  }',
+        '  output {',
+        '    traces = [otelcol.processor.batch.default.input]',
+        '  }',
+        '}',
+        '',
+      ]
+    : [];
+  return [
+    '// OTLP from the pods of this node (the Service keeps traffic node-local) -> Tempo.',
+    'otelcol.receiver.otlp "default" {',
+    '  grpc {',
+    `    endpoint = ${str(`0.0.0.0:${options.otlpGrpcPort}`)}`,
+    '  }',
+    '  http {',
+    `    endpoint = ${str(`0.0.0.0:${options.otlpHttpPort}`)}`,
+    '  }',
+    '  output {',
+    '    traces = [otelcol.processor.k8sattributes.default.input]',
+    '  }',
+    '}',
+    '',
+    '// The sending pod is found by the connection\'s source address (a pod-to-Service call keeps it).',
+    'otelcol.processor.k8sattributes "default" {',
+    '  extract {',
+    `    metadata = ${list(K8S_SPAN_ATTRIBUTES)}`,
+    '  }',
+    '  // Watch only this node\'s pods (the chart sets HOSTNAME to spec.nodeName).',
+    '  filter {',
+    '    node = sys.env("HOSTNAME")',
+    '  }',
+    '  pod_association {',
+    '    source {',
+    '      from = "connection"',
+    '    }',
+    '  }',
+    '  output {',
+    `    traces = [${afterAttributes}]`,
+    '  }',
+    '}',
+    '',
+    ...samplingBlock,
+    'otelcol.processor.batch "default" {',
+    '  output {',
+    '    traces = [otelcol.exporter.otlp.tempo.input]',
+    '  }',
+    '}',
+    '',
+    '// A hostPath folder: batches queued while Tempo is away survive a restart of this pod.',
+    'otelcol.storage.file "queue" {',
+    `  directory = ${str(options.queueDirectory)}`,
+    '}',
+    '',
+    'otelcol.exporter.otlp "tempo" {',
+    '  client {',
+    `    endpoint = ${str(options.tempoOtlpGrpcAddress)}`,
+    '    tls {',
+    '      insecure = true',
+    '    }',
+    '  }',
+    '  // No time limit (the upstream default gives up after 5 minutes): the queue bounds what is kept.',
+    '  retry_on_failure {',
+    '    max_elapsed_time = "0s"',
+    '  }',
+    '  sending_queue {',
+    `    queue_size = ${options.queueBatches}`,
+    '    storage    = otelcol.storage.file.queue.handler',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
 export function alloyLogsConfig(options: AlloyLogsConfigOptions): string {
   const metadata = options.structuredMetadata;
   const processStages =
@@ -133,4 +270,10 @@ export function alloyLogsConfig(options: AlloyLogsConfigOptions): string {
     '}',
     '',
   ].join('\n');
+}
+
+/** The whole config.alloy: pod logs -> Loki, and, when `traces` is given, the OTLP gateway -> Tempo. */
+export function alloyConfig(options: AlloyLogsConfigOptions): string {
+  const logs = alloyLogsConfig(options);
+  return options.traces ? `${logs}\n${alloyTracesConfig(options.traces)}` : logs;
 }

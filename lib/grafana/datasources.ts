@@ -129,15 +129,20 @@ function loki(url: string): GrafanaDatasource {
   });
 }
 
-/** Tempo -> Prometheus queries for a span's service (both profiles). */
+/** Tempo -> Prometheus queries for a span's pod (current profile). */
 function tracesToMetrics() {
   const httpRequests = METRICS.httpRequestsTotal.name;
   const httpDurationBucket = `${METRICS.httpRequestDurationSeconds.name}_bucket`;
   return {
     datasourceUid: DATASOURCE_UIDS.prometheus,
-    // Grafana maps a span's `service.name` to the Prometheus label named here; our series carry the
-    // service name as `app` (scrape relabelling) so the queries below select `$__tags`.
-    tags: [{ key: SERVICE_NAME_ATTRIBUTE, value: 'app' }],
+    // Grafana maps span attributes to the Prometheus labels named here: the service name is `app`
+    // (scrape relabelling), and the pod's namespace and name (from the service's resource and Alloy's
+    // k8sattributes) are the `namespace` and `pod` target labels, so the queries select the span's pod.
+    tags: [
+      { key: SERVICE_NAME_ATTRIBUTE, value: 'app' },
+      { key: 'k8s.namespace.name', value: 'namespace' },
+      { key: 'k8s.pod.name', value: 'pod' },
+    ],
     spanStartTimeShift: '-5m',
     spanEndTimeShift: '5m',
     queries: [

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { TempoValues as CurrentTempoValues } from '../../imports/helm-values/current/tempo';
 import type { TempoValues } from '../../imports/helm-values/reference/tempo';
 import { HelmRelease, HelmReleaseProps } from '../helm/helm-release';
-import { chartFullname, serviceUrl } from '../shared/naming';
+import { chartFullname, serviceHost, serviceUrl } from '../shared/naming';
 import { ObjectStore } from '../shared/object-store';
 
 export interface TempoProps extends HelmReleaseProps {
@@ -64,6 +64,11 @@ export class Tempo extends HelmRelease<TempoValues | CurrentTempoValues> {
   /** Base URL for OTEL_EXPORTER_OTLP_ENDPOINT (the exporter appends /v1/traces). */
   public get otlpHttpEndpoint(): string {
     return serviceUrl(this.serviceName, this.namespace, OTLP_HTTP_PORT);
+  }
+
+  /** `host:port` of the OTLP gRPC receiver, for an OpenTelemetry exporter (Alloy's gateway). */
+  public get otlpGrpcAddress(): string {
+    return `${serviceHost(this.serviceName, this.namespace)}:${OTLP_GRPC_PORT}`;
   }
 
   /** Query endpoint for Grafana's Tempo datasource. */

@@ -6,7 +6,9 @@ import { buildApp, ModelServiceApp } from './app';
 import { CONFIG_KEYS, ConfigError, loadConfig, SERVE_USAGE, ServiceConfig, wantsHelp } from './config';
 import { createLogger } from './logger';
 import { loadModel, ModelArtifactError, TextClassifier } from './model/serving';
+import { MODEL_VERSION } from './contract';
 import { shutdownGlobalTracing } from './tracing/flush';
+import { announceModelVersion } from './tracing/model-version';
 
 export interface RunningServer {
   readonly service: ModelServiceApp;
@@ -30,7 +32,9 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
     }
     throw err;
   }
-  const service = await buildApp({ classifier, config, logger });
+  announceModelVersion(classifier.version);
+  // Every line the service writes from here on names the model that served it (Loki structured metadata).
+  const service = await buildApp({ classifier, config, logger: logger.child({ [MODEL_VERSION.logField]: classifier.version }) });
   let url: string;
   try {
     url = await service.app.listen({ port: config.port, host: config.host });

@@ -7,6 +7,7 @@
  * tracing off entirely (the API then hands out no-op spans).
  */
 import { wantsHelp } from './config/serve-usage';
+import { loadedModelVersion } from './tracing/model-version';
 import { setupTracing, TracingHandle } from './tracing/setup';
 
 function start(): TracingHandle | undefined {
@@ -14,7 +15,7 @@ function start(): TracingHandle | undefined {
   // `npm run serve -- --help` prints its usage and exits: no exporter, and no warning about one.
   if (wantsHelp(process.argv.slice(2))) return undefined;
   try {
-    return setupTracing({ registerGlobal: true });
+    return setupTracing({ registerGlobal: true, modelVersion: loadedModelVersion() });
   } catch (err) {
     // A bad OTEL_* setting is a bad setting like any other: exit 2, as server.ts does for the rest.
     process.stderr.write(`model-service: cannot start tracing: ${(err as Error).message}\n`);

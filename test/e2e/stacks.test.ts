@@ -20,13 +20,15 @@
  * the kubelet's CRI log file; each Service by the loopback address of the process behind it.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StackProfile } from '../../lib/profiles';
+import { MODEL_VERSION, ROUTES } from '../../model-service/src/contract';
 import { newsgroupsModel } from '../../model-service/test/support/model';
 import { CURRENT_DIST, CurrentLocalStack, startCurrentStack } from './support/current-stack';
 import { ProcessRegistry } from './support/processes';
 import { REFERENCE_DIST, startReferenceStack } from './support/reference-stack';
+import type { CheckRow } from '../../verify/stack-checks';
 import { StackRun, declareStackTests, e2eReportFile, runStackOnRealBackends, writeReports } from './support/stack-suite';
 import type { LocalStack } from './support/local-stack';
 
@@ -35,6 +37,8 @@ jest.setTimeout(300_000);
 const registry = new ProcessRegistry();
 const runs = new Map<StackProfile, StackRun<LocalStack>>();
 const failures = new Set<StackProfile>();
+/** The traced request's spans as Tempo holds them (current profile), found through Alloy's gateway, and its log lines' model version in Loki. */
+let tracedThroughAlloy: { traceId: string; modelVersion: string; resources: Record<string, string>[]; logModelVersions: string[] } | undefined;
 /** Objects in SeaweedFS after Loki and Tempo flushed, by `<bucket>/<folder>`. */
 let storedObjects: Record<string, number> = {};
 
@@ -48,6 +52,9 @@ beforeAll(async () => {
         storedObjects = await flushToObjectStore(run.stack);
         run.timings.push(['flush to SeaweedFS', Date.now() - t]);
         run.report(`objects in SeaweedFS after flush: ${JSON.stringify(storedObjects)}`);
+        run.report(`what stands in for Alloy's otelcol.processor.k8sattributes (no Kubernetes API here):\n${run.stack.alloy.k8sAttributesStandIn}`);
+        tracedThroughAlloy = await tracedRequestInTempo(run);
+        run.report(`the traced request's spans in Tempo, through Alloy: ${JSON.stringify(tracedThroughAlloy)}`);
       },
     }),
     runStackOnRealBackends({ profile: 'reference', dist: REFERENCE_DIST, start: startReferenceStack, model, registry }),
@@ -101,6 +108,24 @@ describe('the current profile on its real backends', () => {
     expect(refused.output).toMatch(/unrecognized attribute name "e2e_unknown_attribute"/);
   });
 
+  check('the service\'s spans reach Tempo through Alloy\'s gateway with the pod\'s k8s.* attributes (the stand-in\'s) and the model version', () => {
+    const { podAttributes } = run().stack.alloy;
+    const traced = tracedThroughAlloy!;
+    expect(traced.resources.length).toBeGreaterThan(0);
+    for (const resource of traced.resources) {
+      expect(resource).toEqual(expect.objectContaining({ ...podAttributes, 'service.name': run().stack.appName, [MODEL_VERSION.resourceAttribute]: traced.modelVersion }));
+    }
+  });
+
+  check('the traced request\'s log lines carry the same model version, as Loki structured metadata', () => {
+    const traced = tracedThroughAlloy!;
+    expect(traced.logModelVersions).toEqual([traced.modelVersion]);
+  });
+
+  check('Alloy\'s exporter keeps its sending queue in the folder that stands for the node\'s hostPath', () => {
+    expect(readdirSync(run().stack.alloy.queueDirectory).length).toBeGreaterThan(0);
+  });
+
   check('the loki-gateway routes the push and query paths to the loki Service, which the Loki process stands for', () => {
     const { routes, lokiService } = run().stack.gateway;
     expect(routes).toEqual({ '/loki/api/v1/push': lokiService, '/loki/api/v1/query_range': lokiService });
@@ -148,4 +173,31 @@ async function countFiles(filerUrl: string, folder: string): Promise<number> {
     else files++;
   }
   return files;
+}
+
+/**
+ * The checks' traced request (its trace id is in the `traced request` row), fetched from Tempo: the
+ * resource attributes of the service's batches, which went service -> Alloy -> Tempo, and the model
+ * version the service reports on /info.
+ */
+async function tracedRequestInTempo(run: StackRun<CurrentLocalStack>): Promise<typeof tracedThroughAlloy> {
+  const row = run.rows.find((r: CheckRow) => r.check === 'traced request');
+  const traceId = /traceparent 00-([0-9a-f]{32})-/.exec(row?.query ?? '')?.[1];
+  if (!traceId) throw new Error('the checks sent no traced request');
+  const { endpoints, appName } = run.stack;
+  const modelVersion = ((await (await fetch(`${endpoints.service}${ROUTES.info}`)).json()) as { modelVersion: string }).modelVersion;
+  type Attribute = { key: string; value: { stringValue?: string } };
+  const body = (await (await fetch(`${endpoints.tempo}/api/traces/${traceId}`, { headers: { accept: 'application/json' } })).json()) as {
+    batches?: { resource?: { attributes?: Attribute[] } }[];
+  };
+  // The request's log line in Loki 3: the model version is structured metadata, as trace_id is.
+  const query = `{namespace="${run.stack.namespace}", pod="${run.stack.pod.name}"} |= "${traceId}"`;
+  const lines = (await (await fetch(`${endpoints.loki}/loki/api/v1/query_range?${new URLSearchParams({ query, start: String((Date.now() - 600_000) * 1e6), limit: '10' })}`, {
+    headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
+  })).json()) as { data: { result: { values: [string, string, { structuredMetadata?: Record<string, string> }?][] }[] } };
+  const logModelVersions = [...new Set(lines.data.result.flatMap((r) => r.values.map((v) => v[2]?.structuredMetadata?.[MODEL_VERSION.logField] ?? 'none')))];
+  const resources = (body.batches ?? [])
+    .map((b) => Object.fromEntries((b.resource?.attributes ?? []).filter((a) => a.value.stringValue !== undefined).map((a) => [a.key, a.value.stringValue!])))
+    .filter((r) => r['service.name'] === appName);
+  return { traceId, modelVersion, resources, logModelVersions };
 }

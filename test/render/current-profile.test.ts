@@ -40,8 +40,8 @@ describe('the rendered current profile', () => {
     expect(stack.releases.map((r) => `${r.name} ${r.chart.repository.name}/${r.chart.chart} ${r.chart.version}`)).toEqual([
       'seaweedfs seaweedfs/seaweedfs 4.44.0',
       'loki grafana-community/loki 18.11.0',
-      'alloy grafana/alloy 1.11.1',
       'tempo grafana-community/tempo 2.2.4',
+      'alloy grafana/alloy 1.11.1',
       'prometheus prometheus-community/prometheus 29.27.0',
       'grafana grafana-community/grafana 12.11.1',
     ]);
@@ -137,6 +137,37 @@ describe('the rendered current profile', () => {
     expect(config).toContain(`url = "http://loki-gateway.${NS}.svc/loki/api/v1/push"`);
     expect(config).toContain('stage.structured_metadata');
     for (const label of ['namespace', 'pod', 'container', 'app']) expect(config).toContain(`target_label  = "${label}"`);
+  });
+
+  test('Alloy is each node\'s OTLP gateway: 4317/4318 on a node-local Service, the sending queue on a hostPath, public-preview, RBAC for pods, namespaces and ReplicaSets only', () => {
+    const objects = release(stack, 'alloy').objects;
+    const service = findObject(objects, 'Service', 'alloy') as KubeObject & { spec: { internalTrafficPolicy: string; ports: { name: string; port: number; targetPort: number }[] } };
+    expect(service.spec.internalTrafficPolicy).toBe('Local');
+    expect(service.spec.ports).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: 'otlp-grpc', port: 4317, targetPort: 4317 }),
+      expect.objectContaining({ name: 'otlp-http', port: 4318, targetPort: 4318 }),
+    ]));
+    const daemonSet = findObject(objects, 'DaemonSet', 'alloy') as KubeObject & {
+      spec: { template: { spec: {
+        volumes: { name: string; hostPath?: { path: string; type?: string } }[];
+        containers: { name: string; args: string[]; ports: { containerPort: number }[]; volumeMounts: { name: string; mountPath: string }[] }[];
+      } } };
+    };
+    const pod = daemonSet.spec.template.spec;
+    const alloy = pod.containers.find((c) => c.name === 'alloy')!;
+    expect(alloy.args).toContain('--stability.level=public-preview');
+    expect(alloy.ports.map((p) => p.containerPort)).toEqual(expect.arrayContaining([4317, 4318]));
+    expect(pod.volumes).toContainEqual({ name: 'otlp-queue', hostPath: { path: '/var/lib/alloy-otlp-queue', type: 'DirectoryOrCreate' } });
+    expect(alloy.volumeMounts).toContainEqual({ name: 'otlp-queue', mountPath: '/var/lib/alloy-otlp-queue' });
+    const config = configFile(findObject(objects, 'ConfigMap', 'alloy'), 'config.alloy');
+    expect(config).toContain('directory = "/var/lib/alloy-otlp-queue"');
+    expect(config).toContain('storage    = otelcol.storage.file.queue.handler');
+    expect(config).toContain('metadata = ["k8s.namespace.name", "k8s.pod.name", "k8s.deployment.name", "k8s.node.name"]');
+    expect(config).not.toContain('otelcol.processor.tail_sampling');
+    const role = findObject(objects, 'ClusterRole', 'alloy') as KubeObject & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    expect(role.rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups.join(',')}/${res} ${r.verbs.join(',')}`)).sort()).toEqual([
+      '/namespaces get,list,watch', '/pods get,list,watch', 'apps/replicasets get,list,watch',
+    ]);
   });
 
   test('Tempo 2.10: OTLP bound to 0.0.0.0, S3, retention, metrics-generator remote-writing into Prometheus\' receiver', () => {

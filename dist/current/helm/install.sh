@@ -14,7 +14,7 @@ helm repo update
 
 helm upgrade --install seaweedfs seaweedfs/seaweedfs --version 4.44.0 --namespace technical-observability-for-ml -f values/seaweedfs.yaml --wait --timeout 10m
 helm upgrade --install loki grafana-community/loki --version 18.11.0 --namespace technical-observability-for-ml -f values/loki.yaml --wait --timeout 10m
-helm upgrade --install alloy grafana/alloy --version 1.11.1 --namespace technical-observability-for-ml -f values/alloy.yaml --wait --timeout 10m
 helm upgrade --install tempo grafana-community/tempo --version 2.2.4 --namespace technical-observability-for-ml -f values/tempo.yaml --wait --timeout 10m
+helm upgrade --install alloy grafana/alloy --version 1.11.1 --namespace technical-observability-for-ml -f values/alloy.yaml --wait --timeout 10m
 helm upgrade --install prometheus prometheus-community/prometheus --version 29.27.0 --namespace technical-observability-for-ml -f values/prometheus.yaml --wait --timeout 10m
 helm upgrade --install grafana grafana-community/grafana --version 12.11.1 --namespace technical-observability-for-ml -f values/grafana.yaml --wait --timeout 10m

@@ -13,6 +13,7 @@ import { latencyRow } from './rows/latency';
 import { logsRow } from './rows/logs';
 import { modelRow } from './rows/model';
 import { modelQualityRow } from './rows/model-quality';
+import { modelVersionsRow } from './rows/model-versions';
 import { saturationRow } from './rows/saturation';
 import { tracesRow } from './rows/traces';
 import { trafficRow } from './rows/traffic';
@@ -29,6 +30,7 @@ export const MODEL_SERVICE_ROWS: readonly DashboardRow[] = [
   saturationRow,
   modelRow,
   modelQualityRow,
+  modelVersionsRow,
   logsRow,
   tracesRow,
 ];

@@ -15,6 +15,18 @@
 export const TRACE_ID_LABEL = 'trace_id';
 
 /**
+ * The loaded model's version (the content hash the trainer writes) under each backend's name, so
+ * that one pod's spans, logs and metrics can be split by model version during a rollout: a
+ * resource attribute of every span, a field of every log line (Loki structured metadata) and the
+ * `version` label of the `model_info` series (joined to any other series on namespace and pod).
+ */
+export const MODEL_VERSION = {
+  resourceAttribute: 'ml.model.version',
+  logField: 'model_version',
+  infoLabel: 'version',
+} as const;
+
+/**
  * The request-completion log line carries `trace=<32 hex chars>` so that Grafana's
  * Loki derived field (regex below) can link the line to its Tempo trace.
  */

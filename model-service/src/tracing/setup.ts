@@ -2,6 +2,7 @@ import { diag, DiagLogLevel, DiagLogger } from '@opentelemetry/api';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { MODEL_VERSION } from '../contract';
 import { PooledIdGenerator } from './pooled-id-generator';
 import { createTraceExporter, OtlpTracesProtocol, tracesProtocolFromEnv } from './trace-exporter';
 
@@ -16,6 +17,12 @@ export interface TracingOptions {
   readonly registerGlobal?: boolean;
   /** Where SDK-internal problems (export failures, dropped spans) are reported. */
   readonly warn?: (message: string) => void;
+  /**
+   * The served model's version, as the `ml.model.version` resource attribute of every span; export
+   * waits until it settles (the preloaded telemetry module passes `loadedModelVersion()`).
+   * @default - no such attribute
+   */
+  readonly modelVersion?: Promise<string>;
 }
 
 export interface TracingHandle {
@@ -70,7 +77,8 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
 
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: DEFAULT_SERVICE_NAME }))
-    .merge(detectResources({ detectors: [envDetector] }));
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(options.modelVersion ? resourceFromAttributes({ [MODEL_VERSION.resourceAttribute]: options.modelVersion }) : null);
 
   // Read before the endpoint so that a bad value fails at start even when nothing is exported yet.
   const protocol = tracesProtocolFromEnv(env);

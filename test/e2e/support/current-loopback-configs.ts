@@ -113,6 +113,64 @@ export interface AlloyLoopback {
   readonly renderedPushUrl: string;
 }
 
+/** What moves for Alloy's OTLP gateway (its traces part of config.alloy). */
+export interface AlloyGatewayLoopback {
+  /** Loopback ports for the OTLP receiver. */
+  readonly otlpGrpcPort: number;
+  readonly otlpHttpPort: number;
+  /** Tempo's OTLP gRPC receiver on loopback, and the address the render names. */
+  readonly tempoOtlpGrpcAddress: string;
+  readonly renderedTempoAddress: string;
+  /** Stands for the node's hostPath folder of the sending queue. */
+  readonly queueDirectory: string;
+  readonly renderedQueueDirectory: string;
+  /**
+   * What the Kubernetes attributes processor would add to the spans of the model service's pod
+   * (found by the connection's address, which the API maps to the pod), and that pod's service name.
+   */
+  readonly podAttributes: Readonly<Record<string, string>>;
+  readonly serviceName: string;
+}
+
+/**
+ * The stand-in for `otelcol.processor.k8sattributes`, which needs the Kubernetes API: a transform
+ * processor setting on the pod's spans the resource attributes the API would have given. Its
+ * spans are told from the traced caller's by service name (all connections here come from 127.0.0.1).
+ */
+export function k8sAttributesStandIn(local: Pick<AlloyGatewayLoopback, 'podAttributes' | 'serviceName'>, output: string): string {
+  const statements = Object.entries(local.podAttributes).map(([key, value]) =>
+    `      ${JSON.stringify(`set(attributes[${JSON.stringify(key)}], ${JSON.stringify(value)}) where attributes["service.name"] == ${JSON.stringify(local.serviceName)}`)},`);
+  return [
+    'otelcol.processor.transform "k8sattributes_stand_in" {',
+    '  trace_statements {',
+    '    context    = "resource"',
+    '    statements = [',
+    ...statements,
+    '    ]',
+    '  }',
+    '  output {',
+    `    traces = [${output}]`,
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** Alloy's OTLP gateway on loopback: listeners, Tempo's address, the queue folder, and the k8sattributes stand-in. */
+export function alloyGatewayEdits(rendered: string, local: AlloyGatewayLoopback): TextEdit[] {
+  const block = /\notelcol\.processor\.k8sattributes "default" \{\n[\s\S]*?\n\}\n/.exec(rendered)?.[0];
+  if (!block) throw new Error('the rendered config.alloy has no otelcol.processor.k8sattributes "default" block: the render changed, update this rewrite');
+  const output = /traces = \[([^\]]+)\]/.exec(block)?.[1];
+  if (!output) throw new Error('the rendered k8sattributes block names no traces output');
+  return [
+    { from: '"0.0.0.0:4317"', to: `"${LOOPBACK}:${local.otlpGrpcPort}"`, path: 'otelcol.receiver.otlp grpc endpoint', why: `${LISTEN}; a free port` },
+    { from: '"0.0.0.0:4318"', to: `"${LOOPBACK}:${local.otlpHttpPort}"`, path: 'otelcol.receiver.otlp http endpoint', why: `${LISTEN}; a free port` },
+    { from: 'traces = [otelcol.processor.k8sattributes.default.input]', to: 'traces = [otelcol.processor.transform.k8sattributes_stand_in.input]', path: 'otelcol.receiver.otlp output', why: NO_API },
+    { from: block, to: `\n${k8sAttributesStandIn(local, output)}\n`, path: 'otelcol.processor.k8sattributes "default"', why: `${NO_API}: a transform sets what it would find for the pod` },
+    { from: `"${local.renderedQueueDirectory}"`, to: `"${local.queueDirectory}"`, path: 'otelcol.storage.file "queue" directory', why: 'the node\'s hostPath folder becomes a folder of the test' },
+    { from: `"${local.renderedTempoAddress}"`, to: `"${local.tempoOtlpGrpcAddress}"`, path: 'otelcol.exporter.otlp "tempo" endpoint', why: 'the tempo Service becomes the Tempo process' },
+  ];
+}
+
 /** A value in the Alloy configuration syntax (strings are JSON-quoted, which the syntax shares). */
 function alloyValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(alloyValue).join(', ')}]`;
@@ -125,11 +183,13 @@ function alloyValue(value: unknown): string {
 /**
  * Alloy's rendered config.alloy (ConfigMap of the alloy release): discovery.kubernetes becomes the
  * targets it would give, the node's pod log folder a folder of the test, the gateway's push URL
- * Loki's. Every other block, stage and rule runs as rendered.
+ * Loki's; with `gateway`, the OTLP gateway's listeners, queue folder and Tempo address move here and
+ * the k8sattributes processor is replaced by its stand-in. Every other block, stage and rule runs as rendered.
  */
-export function alloyForLoopback(rendered: string, local: AlloyLoopback): { text: string; changes: ConfigChange[] } {
+export function alloyForLoopback(rendered: string, local: AlloyLoopback, gateway?: AlloyGatewayLoopback): { text: string; changes: ConfigChange[] } {
   const targets = local.podTargets.map((t) => ({ __address__: t.targets[0], ...t.labels }));
   return rewriteText(rendered, [
+    ...(gateway ? alloyGatewayEdits(rendered, gateway) : []),
     { from: /(?:^|\n)discovery\.kubernetes "pods" \{\n[\s\S]*?\n\}\n/, to: '\n', path: 'discovery.kubernetes "pods"', why: NO_API },
     { from: 'targets = discovery.kubernetes.pods.targets', to: `targets = ${alloyValue(targets)}`, path: 'discovery.relabel "pod_logs" targets', why: NO_API },
     { from: KUBELET_POD_LOGS, to: `${local.podLogRoot}/`, why: `the node's ${KUBELET_POD_LOGS} becomes a folder of the test` },

@@ -15,7 +15,9 @@
  *  - pods: every process is a pod whose IP is 127.0.0.1 (the downward API's `status.podIP`), and
  *    the model service's pod is described to Prometheus and Alloy by the labels discovery would
  *    give (pod-discovery.ts); its log is the kubelet's CRI file (local-stack.ts);
- *  - Services: each in-cluster address becomes the loopback address of the process behind it.
+ *  - Services: each in-cluster address becomes the loopback address of the process behind it;
+ *  - the Kubernetes attributes processor of Alloy's OTLP gateway: a transform processor that sets on
+ *    the service's spans the k8s.* attributes the API would give for its pod (k8sAttributesStandIn).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,7 @@ import { REPO_ROOT } from '../../../verify/inputs';
 import { runCreateSecrets } from '../../helpers/create-secrets';
 import { rewriteArgs } from './config-rewrite';
 import {
-  alloyArgsForLoopback, alloyForLoopback, bucketHookForLoopback, gatewayRoutes, loki3ForLoopback, seaweedArgsForLoopback,
+  alloyArgsForLoopback, alloyForLoopback, bucketHookForLoopback, gatewayRoutes, k8sAttributesStandIn, loki3ForLoopback, seaweedArgsForLoopback,
 } from './current-loopback-configs';
 import {
   BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, SecretValues, containerEnv, containersOf, httpOk, lokiVerifyConfig,
@@ -50,7 +52,11 @@ export interface CurrentLocalStack extends LocalStack {
   /** SeaweedFS' filer (lists a bucket's objects under /buckets/<name>/) and the buckets the hook made. */
   readonly objectStore: { readonly filerUrl: string; readonly buckets: readonly string[] };
   /** The rendered config.alloy and how the chart runs Alloy, for the validation tests. */
-  readonly alloy: { readonly binary: string; readonly renderedConfig: string; readonly stabilityLevel: string; readonly version: string };
+  readonly alloy: {
+    readonly binary: string; readonly renderedConfig: string; readonly stabilityLevel: string; readonly version: string;
+    /** What stands in for the k8sattributes processor (printed in the report), the attributes it sets, and the queue folder. */
+    readonly k8sAttributesStandIn: string; readonly podAttributes: Readonly<Record<string, string>>; readonly queueDirectory: string;
+  };
   /** Where the loki-gateway routes Loki's API paths (nginx.conf), and the Loki Service that was expected. */
   readonly gateway: { readonly routes: Record<string, string | undefined>; readonly lokiService: string };
 }
@@ -252,13 +258,14 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     const containerPort = (container as unknown as { ports: { containerPort: number }[] }).ports[0].containerPort;
     const pod = withContainerPort(deployment, containerPort, servicePort, SCRAPE_PORT_ANNOTATION);
     const podTargets = podDiscoveryTargets(pod, POD);
-    const serviceEnv = modelServiceEnv(manifests, container, namespace, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${receiverPorts.otlpHttp}` });
+    const alloyOtlp = { grpc: port(), http: port() };
+    const serviceEnv = modelServiceEnv(manifests, container, namespace, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${alloyOtlp.http}` });
     changes.push({
       backend: 'model service',
       source: `Deployment ${deployment.metadata.name} (${path.relative(REPO_ROOT, manifestsFile)})`,
       changes: [
         { path: 'containers[0].ports[0].containerPort, prometheus.io/port', from: containerPort, to: servicePort, why: 'a free loopback port' },
-        { path: 'env OTEL_EXPORTER_OTLP_ENDPOINT', from: serviceEnv.renderedEndpoint, to: serviceEnv.env.OTEL_EXPORTER_OTLP_ENDPOINT, why: 'the tempo Service becomes the Tempo process' },
+        { path: 'env OTEL_EXPORTER_OTLP_ENDPOINT', from: serviceEnv.renderedEndpoint, to: serviceEnv.env.OTEL_EXPORTER_OTLP_ENDPOINT, why: 'the alloy Service (node-local) becomes the Alloy process' },
       ],
     });
     const podLogRoot = dir('var/log/pods');
@@ -275,7 +282,21 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     writeFileSync(renderedAlloyFile, alloyRendered.text);
     const renderedPushUrl = /loki\.write "[^"]+" \{[\s\S]*?url\s*=\s*"([^"]+)"/.exec(alloyRendered.text)?.[1];
     if (!renderedPushUrl) throw new Error(`${alloyRendered.source} has no loki.write endpoint url`);
-    const alloyConfig = alloyForLoopback(alloyRendered.text, { podTargets, podLogRoot, pushUrl: `${lokiUrl}/loki/api/v1/push`, renderedPushUrl });
+    const renderedTempoAddress = /otelcol\.exporter\.otlp "tempo" \{[\s\S]*?endpoint\s*=\s*"([^"]+)"/.exec(alloyRendered.text)?.[1];
+    const renderedQueueDirectory = /otelcol\.storage\.file "queue" \{\s*directory\s*=\s*"([^"]+)"/.exec(alloyRendered.text)?.[1];
+    if (!renderedTempoAddress || !renderedQueueDirectory) throw new Error(`${alloyRendered.source} has no OTLP gateway (exporter to Tempo, file storage)`);
+    // What the Kubernetes API would tell the k8sattributes processor about the service's pod.
+    const podAttributes = {
+      'k8s.namespace.name': namespace,
+      'k8s.pod.name': POD.name,
+      'k8s.deployment.name': deployment.metadata.name,
+      'k8s.node.name': POD.nodeName,
+    };
+    const gateway = {
+      otlpGrpcPort: alloyOtlp.grpc, otlpHttpPort: alloyOtlp.http, tempoOtlpGrpcAddress: `${LOOPBACK}:${receiverPorts.otlpGrpc}`, renderedTempoAddress,
+      queueDirectory: dir('alloy/otlp-queue'), renderedQueueDirectory, podAttributes, serviceName: serviceEnv.env.OTEL_SERVICE_NAME ?? appName,
+    };
+    const alloyConfig = alloyForLoopback(alloyRendered.text, { podTargets, podLogRoot, pushUrl: `${lokiUrl}/loki/api/v1/push`, renderedPushUrl }, gateway);
     const alloyFile = path.join(work, 'alloy', 'config.alloy');
     writeFileSync(alloyFile, alloyConfig.text);
     const alloyPort = port();
@@ -317,14 +338,17 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       waitFor('Prometheus', httpOk(`${prometheusUrl}/-/ready`), prometheusProcess.exited, prometheusProcess.output),
     ]);
     return {
-      endpoints: { service: service.url, prometheus: prometheusUrl, loki: lokiUrl, tempo: tempoUrl, otlp: `http://${LOOPBACK}:${receiverPorts.otlpHttp}` },
+      endpoints: { service: service.url, prometheus: prometheusUrl, loki: lokiUrl, tempo: tempoUrl, otlp: `http://${LOOPBACK}:${alloyOtlp.http}` },
       namespace,
       appName,
       pod: POD,
       changes,
       lokiConfig: { rendered: lokiRenderedFile, binary: loki.path, env: lokiEnv },
       objectStore: { filerUrl, buckets },
-      alloy: { binary: alloy.path, renderedConfig: renderedAlloyFile, stabilityLevel, version: alloyVersion },
+      alloy: {
+        binary: alloy.path, renderedConfig: renderedAlloyFile, stabilityLevel, version: alloyVersion,
+        k8sAttributesStandIn: k8sAttributesStandIn(gateway, 'otelcol.processor.batch.default.input'), podAttributes, queueDirectory: gateway.queueDirectory,
+      },
       gateway: { routes, lokiService },
       registry,
       stop: () => registry.stopAll(),

@@ -214,6 +214,7 @@ function checkStack(args: string[]): Promise<CliResult> {
 
 function short(value: unknown): string {
   if (value === undefined) return '-';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // One line per change: a replaced block is shown by its start.
+  const text = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/\s+/g, ' ');
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }

@@ -39,10 +39,20 @@ describe('model-service dashboard', () => {
     expect(model.uid).toBe('model-service-overview');
   });
 
-  test('rows follow the golden signals, then model and its quality, logs and traces', () => {
+  test('rows follow the golden signals, then model, its quality and the split by model version, logs and traces', () => {
     expect(panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual([
-      'Traffic', 'Errors', 'Latency', 'Saturation', 'Model', 'Model quality', 'Logs', 'Traces',
+      'Traffic', 'Errors', 'Latency', 'Saturation', 'Model', 'Model quality', 'By model version', 'Logs', 'Traces',
     ]);
+  });
+
+  test('the model-version row labels latency, errors and drift with the version of each pod\'s model_info', () => {
+    const row = panels.findIndex((p) => p.title === 'By model version');
+    const exprs = panels.slice(row + 1, row + 4).map((p) => (p.targets![0] as { expr: string }).expr);
+    expect(exprs).toHaveLength(3);
+    for (const expr of exprs) {
+      expect(expr).toContain('* on (namespace, pod) group_left (version) model_info{app="model-service", namespace="$namespace", pod=~"$pod"}');
+      expect(expr).toMatch(/by \((le, )?version\)/);
+    }
   });
 
   test('namespace and pod template variables select the service', () => {
