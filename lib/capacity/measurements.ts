@@ -29,8 +29,8 @@ const MACHINE = '2 vCPU shared VM (AMD EPYC, other builds and tests running), No
 /**
  * One model-service pod with one CPU: `bench:http` scenario (c), every request traced and logged,
  * the median of 3 rounds at 16 connections (docs/performance.md, "Throughput and latency by
- * scenario"). Runs on 2026-12-07 had the machine's load average at 6.8-10 (other engineers' jobs
- * on its 2 CPUs): the server got half a core or less and p99 exceeded the bound (docs/scaling.md).
+ * scenario"). Ten runs on 2026-12-07 had the machine's load average at 2.9-10 (other jobs on its
+ * 2 CPUs): p99 was 28 ms or more at every rate and connection count, so none is used (docs/scaling.md).
  */
 export const MODEL_SERVICE_POD: ModelServicePodMeasurement = {
   requestsPerSecond: 12_150,
