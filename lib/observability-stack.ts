@@ -7,6 +7,7 @@ import { Grafana } from './grafana/grafana';
 import { helmWarnings, renderHelmFiles, RenderedFiles } from './helm/write-helm-files';
 import { Loki, LokiDeployment } from './loki/loki';
 import { Minio } from './minio/minio';
+import type { ModelServiceAutoscalingProps } from './model-service/autoscaling';
 import { ModelService } from './model-service/model-service';
 import { AlertingOptions } from './prometheus/alerting';
 import { Prometheus } from './prometheus/prometheus';
@@ -26,8 +27,13 @@ export interface ModelServiceOptions {
   readonly image?: string;
   /** @default 'model-service' */
   readonly appName?: string;
-  /** @default 2 */
+  /** A fixed pod count, only with `autoscaling: false`. @default - the autoscaler owns the count */
   readonly replicas?: number;
+  /**
+   * The HorizontalPodAutoscaler (min/max pods, CPU target), or `false` for a fixed `replicas` count.
+   * @default - 2 to 10 pods at the CPU target derived from one pod's measured capacity (docs/scaling.md)
+   */
+  readonly autoscaling?: ModelServiceAutoscalingProps | false;
   /** @default 30010 */
   readonly nodePort?: number;
   /** Path of the model file inside the image. @default - the service's default, where model-service/Dockerfile puts it */

@@ -39,7 +39,7 @@ describe('invalid props fail synth with a clear message', () => {
 
   test('an image reference with whitespace, and a replica count below one', () => {
     expect(build({ modelService: { image: 'my image:1' } })).toThrow(/model-service.image: "my image:1" is not a container image reference/);
-    expect(build({ modelService: { replicas: 0 } })).toThrow('model-service.replicas: 0 must be a whole number of at least 1.');
+    expect(build({ modelService: { autoscaling: false, replicas: 0 } })).toThrow('model-service.replicas: 0 must be a whole number of at least 1.');
   });
 
   test('alert receivers: bad or duplicate names, missing Secret or key, unknown severity or type, credentials in a URL', () => {

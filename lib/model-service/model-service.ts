@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CONFIG_KEYS, ROUTES } from 'model-service/contract';
+import { ModelServiceAutoscalingProps, modelServiceAutoscaler, resolveAutoscaling } from './autoscaling';
 import { modelServiceDashboard } from './dashboard';
 import type { TraceSearch } from './dashboard/common';
 import type { AlertingRule, RecordingRule, RuleGroup } from '../prometheus/rule-types';
@@ -36,8 +37,17 @@ export interface ModelServiceProps {
   readonly image?: string;
   /** Version label; kept out of selectors. @default - the image tag, or 'latest' */
   readonly version?: string;
-  /** @default 2 (so the PodDisruptionBudget can let one pod go during a node drain) */
+  /**
+   * A fixed number of pods, with no autoscaler; only with `autoscaling: false`.
+   * @default - the autoscaler owns the count
+   */
   readonly replicas?: number;
+  /**
+   * The HorizontalPodAutoscaler that owns the pod count (the Deployment then states no `replicas`),
+   * or `false` for a fixed `replicas` count.
+   * @default - on: 2 to 10 pods, CPU target DEFAULT_CPU_UTILIZATION_PERCENT (see ModelServiceAutoscalingProps)
+   */
+  readonly autoscaling?: ModelServiceAutoscalingProps | false;
   /** @default 30010 */
   readonly nodePort?: number;
   /**
@@ -68,8 +78,8 @@ const CONFIG_FILE_NAME = 'config.json';
 
 /**
  * The model service as plain Kubernetes objects: ConfigMap (runtime config file + OTel settings),
- * Deployment with the 2 s scrape annotations and hardened pods, NodePort Service, PodDisruptionBudget
- * and a NetworkPolicy. Written with the generated k8s bindings rather than cdk8s-plus so that
+ * Deployment with the 2 s scrape annotations and hardened pods, a HorizontalPodAutoscaler, NodePort
+ * Service, PodDisruptionBudget and a NetworkPolicy. Written with the generated k8s bindings rather than cdk8s-plus so that
  * names and selectors are explicit and stable (cdk8s-plus derives a selector label from the
  * construct path, which Kubernetes would refuse to change on an existing Deployment).
  */
@@ -99,6 +109,11 @@ export class ModelService extends Construct {
     const image = validateImage(`${id}.image`, props.image ?? DEFAULT_MODEL_SERVICE_IMAGE);
     const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
     const version = props.version ?? (tag && !tag.includes('/') ? tag : 'latest');
+    if (props.autoscaling !== false && props.replicas !== undefined) {
+      throw new Error(`${id}.replicas: a fixed count (${props.replicas}) conflicts with the autoscaler, which owns the count: `
+        + `set ${id}.autoscaling.minReplicas/maxReplicas, or autoscaling: false to pin replicas.`);
+    }
+    const autoscaling = props.autoscaling === false ? undefined : resolveAutoscaling(`${id}.autoscaling`, props.autoscaling ?? {});
     const replicas = props.replicas ?? 2;
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new Error(`${id}.replicas: ${replicas} must be a whole number of at least 1.`);
@@ -151,7 +166,8 @@ export class ModelService extends Construct {
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: { name: this.appName, namespace, labels },
       spec: {
-        replicas,
+        // Stated only without an autoscaler: a pinned count would be reset at every apply, fighting the HPA.
+        ...(autoscaling ? {} : { replicas }),
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
@@ -225,6 +241,9 @@ export class ModelService extends Construct {
       },
     });
 
+    if (autoscaling) modelServiceAutoscaler(this, { name: this.appName, namespace, labels }, this.deployment, autoscaling);
+
+    // maxUnavailable rather than a minAvailable count: it holds for whatever count the autoscaler picks.
     new k8s.KubePodDisruptionBudget(this, 'pdb', {
       metadata: { name: this.appName, namespace, labels },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },

@@ -11,9 +11,16 @@ import { k8s } from 'cdk8s-plus-27';
  */
 export const MODEL_SERVICE_MEMORY_LIMIT_MIB = 512;
 
+/**
+ * One CPU requested, as much as the limit: the pod's measured capacity (lib/capacity/measurements.ts)
+ * is what one Node process serves on one core, and the autoscaler's CPU target is a share of the
+ * request, so the request must be the core the measurement had.
+ */
+export const MODEL_SERVICE_CPU_REQUEST_CORES = 1;
+
 export const MODEL_SERVICE_RESOURCES: k8s.ResourceRequirements = {
-  requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
-  limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString(`${MODEL_SERVICE_MEMORY_LIMIT_MIB}Mi`) },
+  requests: { cpu: k8s.Quantity.fromString(String(MODEL_SERVICE_CPU_REQUEST_CORES)), memory: k8s.Quantity.fromString('256Mi') },
+  limits: { cpu: k8s.Quantity.fromString(String(MODEL_SERVICE_CPU_REQUEST_CORES)), memory: k8s.Quantity.fromString(`${MODEL_SERVICE_MEMORY_LIMIT_MIB}Mi`) },
 };
 
 /**

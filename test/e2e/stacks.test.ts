@@ -10,6 +10,8 @@
  *    create-secrets.sh generates; Alloy (the ../shared build, 1.19.0-rc.3, standing in for the
  *    chart's 1.18.1: the report names the one that ran) tailing the pod log into Loki; Prometheus
  *    3.14.0 scraping the service and receiving Tempo's span metrics and service graph;
+ *  - current with Loki's SimpleScalable mode (support/loki-scalable-run.ts): Loki as its write, read
+ *    and backend processes, the same checks;
  *  - reference (support/reference-stack.ts): Loki 2.6.1, Tempo 2.0.0, Promtail 2.7.3 and Debian's
  *    Prometheus 2.x, with the filesystem for MinIO (whose images are gone from their registry).
  *
@@ -20,12 +22,14 @@
  * the kubelet's CRI log file; each Service by the loopback address of the process behind it.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StackProfile } from '../../lib/profiles';
 import { MODEL_VERSION, ROUTES } from '../../model-service/src/contract';
 import { newsgroupsModel } from '../../model-service/test/support/model';
 import { CURRENT_DIST, CurrentLocalStack, startCurrentStack } from './support/current-stack';
+import { configDiff } from './support/config-rewrite';
+import { LokiScalableRun, lokiScalableReportFile, runLokiScalable } from './support/loki-scalable-run';
 import { ProcessRegistry } from './support/processes';
 import { REFERENCE_DIST, startReferenceStack } from './support/reference-stack';
 import type { CheckRow } from '../../verify/stack-checks';
@@ -39,11 +43,18 @@ const runs = new Map<StackProfile, StackRun<LocalStack>>();
 const failures = new Set<StackProfile>();
 /** The traced request's spans as Tempo holds them (current profile), found through Alloy's gateway, and its log lines' model version in Loki. */
 let tracedThroughAlloy: { traceId: string; modelVersion: string; resources: Record<string, string>[]; logModelVersions: string[] } | undefined;
+let lokiScalable: LokiScalableRun | undefined;
+let lokiScalableFailed = false;
 /** Objects in SeaweedFS after Loki and Tempo flushed, by `<bucket>/<folder>`. */
 let storedObjects: Record<string, number> = {};
 
 beforeAll(async () => {
   const model = newsgroupsModel();
+  // The third run, at the same time: the current profile again, with Loki's SimpleScalable mode.
+  const lokiScalableRun = runLokiScalable({ model, registry }).then(
+    (value) => ({ status: 'fulfilled', value }) as const,
+    (reason: unknown) => ({ status: 'rejected', reason }) as PromiseRejectedResult,
+  );
   const settled = await Promise.allSettled([
     runStackOnRealBackends({
       profile: 'current', dist: CURRENT_DIST, start: startCurrentStack, model, registry,
@@ -60,7 +71,9 @@ beforeAll(async () => {
     runStackOnRealBackends({ profile: 'reference', dist: REFERENCE_DIST, start: startReferenceStack, model, registry }),
   ]);
   for (const result of settled) if (result.status === 'fulfilled') runs.set(result.value.profile, result.value);
-  const errors = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+  const scalable = await lokiScalableRun;
+  if (scalable.status === 'fulfilled') lokiScalable = scalable.value;
+  const errors = [...settled, scalable].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
   if (errors.length > 0) throw new Error(errors.map((e) => e.stack ?? e.message).join('\n\n'));
 });
 
@@ -68,6 +81,7 @@ afterAll(async () => {
   const t = Date.now();
   await registry.stopAll();
   writeReports((profile) => failures.has(profile) || !runs.has(profile), Date.now() - t);
+  if (lokiScalable && !lokiScalableFailed && process.env.E2E_KEEP_WORKDIR !== '1') rmSync(lokiScalable.workDir, { recursive: true, force: true });
 });
 
 /** `test`, marking the profile failed when it fails, so its report is printed and its logs kept. */
@@ -127,7 +141,9 @@ describe('the current profile on its real backends', () => {
   });
 
   check('the loki-gateway routes the push and query paths to the loki Service, which the Loki process stands for', () => {
-    const { routes, lokiService } = run().stack.gateway;
+    const { routes } = run().stack.gateway;
+    const lokiService = `loki.${run().stack.namespace}.svc.cluster.local:3100`;
+    expect(run().stack.lokiMode).toBe('Monolithic');
     expect(routes).toEqual({ '/loki/api/v1/push': lokiService, '/loki/api/v1/query_range': lokiService });
   });
 
@@ -135,6 +151,48 @@ describe('the current profile on its real backends', () => {
     expect(run().stack.objectStore.buckets).toEqual(['loki-chunks', 'loki-ruler', 'tempo-traces']);
     expect(storedObjects).toEqual({ 'loki-chunks/fake/': expect.any(Number), 'tempo-traces/single-tenant/': expect.any(Number) });
     expect(Object.entries(storedObjects).filter(([, n]) => n === 0)).toEqual([]);
+  });
+});
+
+describe('the current profile with Loki\'s SimpleScalable mode: write, read and backend processes of the real Loki', () => {
+  const run = (): LokiScalableRun => {
+    if (!lokiScalable) throw new Error('the SimpleScalable stack did not start (see beforeAll\'s error)');
+    return lokiScalable;
+  };
+  const check = (name: string, body: () => unknown) => test(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      lokiScalableFailed = true;
+      if (error instanceof Error) error.message += `\n(the run's report: ${lokiScalableReportFile()}; its logs and configs: ${lokiScalable?.workDir})`;
+      throw error;
+    }
+  });
+  const failing = (signal: string) => run().rows.filter((r) => r.signal === signal && !r.ok).map((r) => `${r.check}: ${r.result} [${r.query}]`);
+
+  check('Loki runs as the write, read and backend processes of the rendered SimpleScalable config, the gateway\'s push going to write and its queries to read', () => {
+    const { stack } = run();
+    expect(stack.lokiMode).toBe('SimpleScalable');
+    expect(stack.changes.map((c) => c.backend).filter((b) => b.startsWith('Loki'))).toEqual(['Loki 3.7.6 (write)', 'Loki 3.7.6 (read)', 'Loki 3.7.6 (backend)']);
+    const service = (target: string) => `loki-${target}.${stack.namespace}.svc.cluster.local:3100`;
+    expect(stack.gateway.routes).toEqual({ '/loki/api/v1/push': service('write'), '/loki/api/v1/query_range': service('read') });
+  });
+
+  check('the request\'s log line, pushed by Alloy to the write process, is found through the read process by the Logs panel\'s query and by traces to logs', () => {
+    expect(run().rows.filter((r) => r.signal === 'logs').map((r) => r.check)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^request line \(Logs panel/), 'traces to logs ("Logs for this span")',
+    ]));
+    expect(failing('service')).toEqual([]);
+    expect(failing('logs')).toEqual([]);
+  });
+
+  check('each Loki process\'s config differs from the rendered one exactly where its change list says', () => {
+    for (const backend of run().stack.changes.filter((b) => b.backend.startsWith('Loki'))) {
+      const listed = backend.changes.map((c) => c.path);
+      const unlisted = configDiff(backend.documents!.rendered, backend.documents!.rewritten)
+        .filter((p) => !listed.some((l) => p === l || p.startsWith(`${l}.`) || p.startsWith(`${l}[`)));
+      expect({ backend: backend.backend, unlisted }).toEqual({ backend: backend.backend, unlisted: [] });
+    }
   });
 });
 

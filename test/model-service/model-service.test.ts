@@ -90,7 +90,9 @@ describe('model service manifests', () => {
       policyTypes: ['Ingress'],
       ingress: [{ ports: [{ port: 3010, protocol: 'TCP' }] }],
     });
-    expect(byKind('Deployment').spec.replicas).toBe(2);
+    // The autoscaler owns the count (test/model-service/autoscaling.test.ts).
+    expect(byKind('Deployment').spec.replicas).toBeUndefined();
+    expect(byKind('HorizontalPodAutoscaler').spec.minReplicas).toBe(2);
     expect(byKind('PodDisruptionBudget').spec.maxUnavailable).toBe(1);
   });
 

@@ -13,7 +13,7 @@
  *    running unchanged.
  */
 import * as path from 'node:path';
-import { ConfigChange, RewrittenConfig, rewrite, rewriteArgs } from './config-rewrite';
+import { ConfigChange, RewrittenConfig, Setter, rewrite, rewriteArgs } from './config-rewrite';
 import { KUBELET_POD_LOGS, LISTEN, LOOPBACK, NO_API, NO_VOLUME, OBJECT_STORE } from './loopback-configs';
 import type { DiscoveredTarget } from './pod-discovery';
 
@@ -34,29 +34,65 @@ export interface Loki3Loopback {
 
 /** Loki 3's rendered config.yaml (ConfigMap `loki` of the loki release), for one process on loopback. */
 export function loki3ForLoopback(rendered: Doc, local: Loki3Loopback): RewrittenConfig<Doc> {
+  return rewrite(rendered, (set) => lokiProcessOnLoopback(rendered, local, set, {
+    memberlistPorts: [local.memberlistPort], members: 'the loki-memberlist Service becomes this process',
+    backendGrpcPort: local.grpcPort, backend: 'the loki Service becomes this process',
+  }));
+}
+
+/** The processes of Loki's SimpleScalable mode on loopback, one per target. */
+export const LOKI_SCALABLE_TARGETS = ['write', 'read', 'backend'] as const;
+export type LokiScalableTarget = typeof LOKI_SCALABLE_TARGETS[number];
+
+/**
+ * The same rendered config.yaml for one process (`-target=write`, `read` or `backend`) of the
+ * SimpleScalable mode: as loki3ForLoopback, but the memberlist ring joins all three processes and the
+ * compactor and index gateway (targets of `backend`) are the backend process.
+ */
+export function lokiScalableForLoopback(rendered: Doc, local: Loki3Loopback & {
+  /** Every process' memberlist port (write, read, backend). */
+  readonly memberlistPorts: readonly number[];
+  readonly backendGrpcPort: number;
+}): RewrittenConfig<Doc> {
   return rewrite(rendered, (set) => {
-    set(['server', 'http_listen_address'], LOOPBACK, LISTEN);
-    set(['server', 'http_listen_port'], local.httpPort, 'a free port');
-    set(['server', 'grpc_listen_address'], LOOPBACK, LISTEN);
-    set(['server', 'grpc_listen_port'], local.grpcPort, 'a free port');
-    set(['memberlist', 'bind_addr'], [LOOPBACK], LISTEN);
-    set(['memberlist', 'bind_port'], local.memberlistPort, 'a free port');
-    set(['memberlist', 'advertise_port'], local.memberlistPort, 'the free port it binds');
-    set(['memberlist', 'join_members'], [`${LOOPBACK}:${local.memberlistPort}`], 'the loki-memberlist Service becomes this process');
-    set(['common', 'ring'], { instance_addr: LOOPBACK, kvstore: { store: 'memberlist' } },
-      'advertise the loopback address in the rings (Loki would pick the first non-loopback interface, where nothing listens); '
-      + 'setting common.ring drops Loki\'s implicit memberlist store, so it is named');
-    set(['common', 'compactor_grpc_address'], `${LOOPBACK}:${local.grpcPort}`, 'the loki Service becomes this process');
-    set(['frontend', 'address'], LOOPBACK, 'the query frontend advertises the loopback address to its workers, for the same reason');
-    set(['common', 'path_prefix'], path.join(local.dataDir, 'loki'), NO_VOLUME);
-    set(['common', 'storage', 's3', 'endpoint'], local.s3Endpoint, OBJECT_STORE);
-    set(['ruler', 'storage', 's3', 'endpoint'], local.s3Endpoint, OBJECT_STORE);
-    set(['ruler', 'wal', 'dir'], path.join(local.dataDir, 'ruler-wal'), NO_VOLUME);
-    set(['runtime_config', 'file'], local.runtimeConfigFile, 'the loki-runtime ConfigMap\'s runtime-config.yaml, written beside config.yaml');
-    if (rendered.storage_config?.bloom_shipper?.working_directory) {
-      set(['storage_config', 'bloom_shipper', 'working_directory'], path.join(local.dataDir, 'bloomshipper'), NO_VOLUME);
+    const backend = `${LOOPBACK}:${local.backendGrpcPort}`;
+    lokiProcessOnLoopback(rendered, local, set, {
+      memberlistPorts: local.memberlistPorts, members: 'the loki-memberlist Service becomes the write, read and backend processes',
+      backendGrpcPort: local.backendGrpcPort, backend: 'the loki-backend Service becomes the backend process',
+    });
+    for (const shipper of ['tsdb_shipper', 'boltdb_shipper']) {
+      if (rendered.storage_config?.[shipper]?.index_gateway_client?.server_address) {
+        set(['storage_config', shipper, 'index_gateway_client', 'server_address'], backend, 'the loki-backend-headless Service (the index gateway) becomes the backend process');
+      }
     }
   });
+}
+
+function lokiProcessOnLoopback(
+  rendered: Doc, local: Loki3Loopback, set: Setter,
+  cluster: { memberlistPorts: readonly number[]; members: string; backendGrpcPort: number; backend: string },
+): void {
+  set(['server', 'http_listen_address'], LOOPBACK, LISTEN);
+  set(['server', 'http_listen_port'], local.httpPort, 'a free port');
+  set(['server', 'grpc_listen_address'], LOOPBACK, LISTEN);
+  set(['server', 'grpc_listen_port'], local.grpcPort, 'a free port');
+  set(['memberlist', 'bind_addr'], [LOOPBACK], LISTEN);
+  set(['memberlist', 'bind_port'], local.memberlistPort, 'a free port');
+  set(['memberlist', 'advertise_port'], local.memberlistPort, 'the free port it binds');
+  set(['memberlist', 'join_members'], cluster.memberlistPorts.map((p) => `${LOOPBACK}:${p}`), cluster.members);
+  set(['common', 'ring'], { instance_addr: LOOPBACK, kvstore: { store: 'memberlist' } },
+    'advertise the loopback address in the rings (Loki would pick the first non-loopback interface, where nothing listens); '
+    + 'setting common.ring drops Loki\'s implicit memberlist store, so it is named');
+  set(['common', 'compactor_grpc_address'], `${LOOPBACK}:${cluster.backendGrpcPort}`, cluster.backend);
+  set(['frontend', 'address'], LOOPBACK, 'the query frontend advertises the loopback address to its workers, for the same reason');
+  set(['common', 'path_prefix'], path.join(local.dataDir, 'loki'), NO_VOLUME);
+  set(['common', 'storage', 's3', 'endpoint'], local.s3Endpoint, OBJECT_STORE);
+  set(['ruler', 'storage', 's3', 'endpoint'], local.s3Endpoint, OBJECT_STORE);
+  set(['ruler', 'wal', 'dir'], path.join(local.dataDir, 'ruler-wal'), NO_VOLUME);
+  set(['runtime_config', 'file'], local.runtimeConfigFile, 'the loki-runtime ConfigMap\'s runtime-config.yaml, written beside config.yaml');
+  if (rendered.storage_config?.bloom_shipper?.working_directory) {
+    set(['storage_config', 'bloom_shipper', 'working_directory'], path.join(local.dataDir, 'bloomshipper'), NO_VOLUME);
+  }
 }
 
 /**

@@ -32,10 +32,11 @@ import { REPO_ROOT } from '../../../verify/inputs';
 import { runCreateSecrets } from '../../helpers/create-secrets';
 import { rewriteArgs } from './config-rewrite';
 import {
-  alloyArgsForLoopback, alloyForLoopback, bucketHookForLoopback, gatewayRoutes, k8sAttributesStandIn, loki3ForLoopback, seaweedArgsForLoopback,
+  alloyArgsForLoopback, alloyForLoopback, bucketHookForLoopback, k8sAttributesStandIn, seaweedArgsForLoopback,
 } from './current-loopback-configs';
+import { LokiOnLoopback, lokiOnLoopback } from './current-loki';
 import {
-  BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, SecretValues, containerEnv, containersOf, httpOk, lokiVerifyConfig,
+  BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, SecretValues, containerEnv, containersOf, httpOk,
   modelServiceEnv, releaseNamed, renderedContainer, renderedFile, waitFor, writeCriLog,
 } from './local-stack';
 import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback, tempoArgsForLoopback, tempoForLoopback } from './loopback-configs';
@@ -44,9 +45,6 @@ import { ProcessRegistry } from './processes';
 import { loopbackPortPairs, loopbackPorts } from './ports';
 
 export const CURRENT_DIST = profileDir('current');
-
-/** The paths of Loki's API the stack uses through the gateway: Alloy's push and Grafana's queries. */
-const GATEWAY_PATHS = ['/loki/api/v1/push', '/loki/api/v1/query_range'];
 
 export interface CurrentLocalStack extends LocalStack {
   /** SeaweedFS' filer (lists a bucket's objects under /buckets/<name>/) and the buckets the hook made. */
@@ -57,8 +55,10 @@ export interface CurrentLocalStack extends LocalStack {
     /** What stands in for the k8sattributes processor (printed in the report), the attributes it sets, and the queue folder. */
     readonly k8sAttributesStandIn: string; readonly podAttributes: Readonly<Record<string, string>>; readonly queueDirectory: string;
   };
-  /** Where the loki-gateway routes Loki's API paths (nginx.conf), and the Loki Service that was expected. */
-  readonly gateway: { readonly routes: Record<string, string | undefined>; readonly lokiService: string };
+  /** Where the loki-gateway routes Loki's API paths (nginx.conf), and the Loki Services that were expected. */
+  readonly gateway: { readonly routes: Record<string, string | undefined>; readonly expected: Record<string, string> };
+  /** Loki's deployment mode in the render: one process, or the write, read and backend processes. */
+  readonly lokiMode: LokiOnLoopback['mode'];
 }
 
 /** A backend's pod: the process on loopback. */
@@ -75,11 +75,6 @@ export function generatedSecrets(script: string): SecretValues {
     for (const [key, value] of Object.entries(secret.data ?? {})) values.set(`${secret.metadata.name}/${key}`, Buffer.from(value, 'base64').toString('utf8'));
   }
   return values;
-}
-
-/** `$(VAR)` in container args, expanded from the container's env as the kubelet does. */
-function expandArgs(args: readonly string[], env: Readonly<Record<string, string>>): string[] {
-  return args.map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole));
 }
 
 /**
@@ -156,10 +151,10 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     const version = (program: keyof typeof CURRENT_BACKENDS) => CURRENT_BACKENDS[program].version;
 
     const seaweedPorts = await loopbackPortPairs(4, 10_000);
-    const pool = await loopbackPorts(20, [...seaweedPorts, ...seaweedPorts.map((p) => p + 10_000)]);
+    const pool = await loopbackPorts(30, [...seaweedPorts, ...seaweedPorts.map((p) => p + 10_000)]);
     const port = (): number => {
       const next = pool.pop();
-      if (next === undefined) throw new Error('the local stack needs more than 20 ports: raise the pool size');
+      if (next === undefined) throw new Error('the local stack needs more than 30 ports: raise the pool size');
       return next;
     };
 
@@ -197,33 +192,13 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     // Awaited below; until then a failure of another step must not leave it rejecting unobserved.
     bucketsMade.catch(() => undefined);
 
-    // --- Loki 3: the rendered config must pass Loki's own strict check as it is.
+    // --- Loki 3, in the mode the render has (current-loki.ts)
     const lokiRelease = releaseNamed(releases, 'loki');
-    const lokiContainer = renderedContainer(lokiRelease, (c, o) => o.kind === 'StatefulSet' && c.name === 'loki');
-    const lokiEnv = { ...process.env, ...containerEnv(lokiContainer, podContext('loki-0')) };
-    const lokiRendered = renderedFile(lokiRelease, 'ConfigMap', 'config.yaml');
-    const lokiRenderedFile = path.join(dir('loki'), 'rendered-config.yaml');
-    writeFileSync(lokiRenderedFile, lokiRendered.text);
-    const renderedCheck = lokiVerifyConfig(loki.path, lokiRenderedFile, lokiEnv);
-    if (renderedCheck.status !== 0) throw new Error(`Loki ${version('loki')} refuses the rendered config (${lokiRendered.source}):\n${renderedCheck.output}`);
-    const runtimeConfigFile = path.join(work, 'loki', 'runtime-config.yaml');
-    writeFileSync(runtimeConfigFile, renderedFile(lokiRelease, 'ConfigMap', 'runtime-config.yaml').text);
-    const lokiPorts = { httpPort: port(), grpcPort: port(), memberlistPort: port() };
-    const lokiConfig = loki3ForLoopback(parse(lokiRendered.text), { ...lokiPorts, dataDir: dir('loki/data'), s3Endpoint, runtimeConfigFile });
-    const lokiFile = path.join(work, 'loki', 'config.yaml');
-    writeFileSync(lokiFile, stringify(lokiConfig.config));
-    const lokiCheck = lokiVerifyConfig(loki.path, lokiFile, lokiEnv);
-    if (lokiCheck.status !== 0) throw new Error(`Loki refuses the loopback config ${lokiFile}:\n${lokiCheck.output}`);
-    const lokiArgs = rewriteArgs(expandArgs(lokiContainer.args ?? [], lokiEnv as Record<string, string>), {
-      'config.file': { value: lokiFile, why: 'the pod volume becomes a folder of the test' },
+    const lokiSetup = lokiOnLoopback({
+      release: lokiRelease, binary: loki.path, version: version('loki'), namespace, podContext, dir, port, s3Endpoint,
     });
-    changes.push({ backend: `Loki ${version('loki')}`, source: lokiRendered.source, changes: [...lokiConfig.changes, ...lokiArgs.changes], documents: { rendered: parse(lokiRendered.text), rewritten: lokiConfig.config } });
-    const lokiUrl = `http://${LOOPBACK}:${lokiPorts.httpPort}`;
-    // The gateway stands for nothing but a proxy to the loki Service: checked, then left out.
-    const lokiService = `loki.${namespace}.svc.cluster.local:3100`;
-    const routes = gatewayRoutes(renderedFile(lokiRelease, 'ConfigMap', 'nginx.conf').text, GATEWAY_PATHS);
-    const misrouted = Object.entries(routes).filter(([, to]) => to !== lokiService);
-    if (misrouted.length > 0) throw new Error(`the loki-gateway routes ${misrouted.map(([p, to]) => `${p} to ${to}`).join(', ')}, not to ${lokiService}: the local stack cannot stand in for it`);
+    changes.push(...lokiSetup.changes);
+    const lokiUrl = lokiSetup.queryUrl;
 
     // --- Tempo 2.10
     const tempoRelease = releaseNamed(releases, 'tempo');
@@ -249,7 +224,9 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
 
     // Loki and Tempo start once the hook has made their buckets, as helmfile's `needs` orders them.
     await bucketsMade;
-    const lokiProcess = registry.start('loki', loki.path, lokiArgs.args, { env: lokiEnv, logFile: path.join(work, 'loki', 'loki.log') });
+    const lokiReady = lokiSetup.start(registry);
+    // Awaited below with the others; until then a failure of another step must not leave it rejecting unobserved.
+    lokiReady.catch(() => undefined);
     const tempoProcess = registry.start('tempo', tempo.path, tempoArgs.args, { env: tempoEnv, logFile: path.join(work, 'tempo', 'tempo.log') });
 
     // --- the model service, as the Deployment configures it, and its pod as discovery sees it
@@ -296,7 +273,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       otlpGrpcPort: alloyOtlp.grpc, otlpHttpPort: alloyOtlp.http, tempoOtlpGrpcAddress: `${LOOPBACK}:${receiverPorts.otlpGrpc}`, renderedTempoAddress,
       queueDirectory: dir('alloy/otlp-queue'), renderedQueueDirectory, podAttributes, serviceName: serviceEnv.env.OTEL_SERVICE_NAME ?? appName,
     };
-    const alloyConfig = alloyForLoopback(alloyRendered.text, { podTargets, podLogRoot, pushUrl: `${lokiUrl}/loki/api/v1/push`, renderedPushUrl }, gateway);
+    const alloyConfig = alloyForLoopback(alloyRendered.text, { podTargets, podLogRoot, pushUrl: lokiSetup.pushUrl, renderedPushUrl }, gateway);
     const alloyFile = path.join(work, 'alloy', 'config.alloy');
     writeFileSync(alloyFile, alloyConfig.text);
     const alloyPort = port();
@@ -332,7 +309,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
 
     log('waiting for Loki, Tempo, Alloy and Prometheus to be ready');
     await Promise.all([
-      waitFor('Loki', httpOk(`${lokiUrl}/ready`), lokiProcess.exited, lokiProcess.output),
+      lokiReady,
       waitFor('Tempo', httpOk(`${tempoUrl}/ready`), tempoProcess.exited, tempoProcess.output),
       waitFor('Alloy', httpOk(`http://${LOOPBACK}:${alloyPort}/-/ready`), alloyProcess.exited, alloyProcess.output),
       waitFor('Prometheus', httpOk(`${prometheusUrl}/-/ready`), prometheusProcess.exited, prometheusProcess.output),
@@ -343,13 +320,14 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       appName,
       pod: POD,
       changes,
-      lokiConfig: { rendered: lokiRenderedFile, binary: loki.path, env: lokiEnv },
+      lokiConfig: { rendered: lokiSetup.renderedConfigFile, binary: loki.path, env: lokiSetup.env },
       objectStore: { filerUrl, buckets },
       alloy: {
         binary: alloy.path, renderedConfig: renderedAlloyFile, stabilityLevel, version: alloyVersion,
         k8sAttributesStandIn: k8sAttributesStandIn(gateway, 'otelcol.processor.batch.default.input'), podAttributes, queueDirectory: gateway.queueDirectory,
       },
-      gateway: { routes, lokiService },
+      gateway: lokiSetup.gateway,
+      lokiMode: lokiSetup.mode,
       registry,
       stop: () => registry.stopAll(),
     };
