@@ -40,7 +40,7 @@ import {
 } from './local-stack';
 import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback, tempoArgsForLoopback, tempoForLoopback } from './loopback-configs';
 import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
-import { ProcessRegistry } from './processes';
+import { ManagedProcess, ProcessRegistry } from './processes';
 import { loopbackPortPairs, loopbackPorts } from './ports';
 
 export const CURRENT_DIST = profileDir('current');
@@ -59,7 +59,11 @@ export interface CurrentLocalStack extends LocalStack {
   };
   /** Where the loki-gateway routes Loki's API paths (nginx.conf), and the Loki Service that was expected. */
   readonly gateway: { readonly routes: Record<string, string | undefined>; readonly lokiService: string };
+  /** Each backend's process (it keeps its spawn arguments: `registry.restart`) and the URL that answers 200 once it is ready. */
+  readonly backends: Readonly<Record<CurrentBackend, { readonly process: ManagedProcess; readonly readyUrl: string }>>;
 }
+
+export type CurrentBackend = 'seaweedfs' | 'loki' | 'tempo' | 'alloy' | 'prometheus';
 
 /** A backend's pod: the process on loopback. */
 function backendPod(name: string): PodIdentity {
@@ -350,6 +354,13 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
         k8sAttributesStandIn: k8sAttributesStandIn(gateway, 'otelcol.processor.batch.default.input'), podAttributes, queueDirectory: gateway.queueDirectory,
       },
       gateway: { routes, lokiService },
+      backends: {
+        seaweedfs: { process: seaweedProcess, readyUrl: `${filerUrl}/` },
+        loki: { process: lokiProcess, readyUrl: `${lokiUrl}/ready` },
+        tempo: { process: tempoProcess, readyUrl: `${tempoUrl}/ready` },
+        alloy: { process: alloyProcess, readyUrl: `http://${LOOPBACK}:${alloyPort}/-/ready` },
+        prometheus: { process: prometheusProcess, readyUrl: `${prometheusUrl}/-/ready` },
+      },
       registry,
       stop: () => registry.stopAll(),
     };
