@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { ProcessRegistry } from './support/processes';
 
 /** Running (a killed orphan may stay a zombie until its new parent reaps it: that counts as ended). */
@@ -32,5 +34,29 @@ describe('ProcessRegistry', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(alive(grandchild)).toBe(false);
     expect(cleanedUp).toBe(true);
+  });
+
+  test('restart starts a SIGKILLed process again with the same command, arguments, environment and log file (appended), and refuses a running one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'registry-restart-'));
+    const registry = new ProcessRegistry();
+    try {
+      const logFile = path.join(dir, 'out.log');
+      const first = registry.start('echoer', 'sh', ['-c', 'echo "run $RUN_MARK $1"; sleep 300', 'sh', 'arg-1'], { env: { ...process.env, RUN_MARK: 'env-1' }, logFile });
+      await new Promise((resolve) => first.child.stdout!.once('data', resolve));
+      expect(() => registry.restart(first)).toThrow(/echoer is still running: kill it before restarting it/);
+
+      ProcessRegistry.kill(first);
+      expect(await first.exited).toBe('SIGKILL');
+      const second = registry.restart(first);
+      await new Promise((resolve) => second.child.stdout!.once('data', resolve));
+
+      expect(second.child.pid).not.toBe(first.child.pid);
+      expect(second.output()).toContain('run env-1 arg-1');
+      await registry.stopAll(500);
+      expect(readFileSync(logFile, 'utf8')).toBe('run env-1 arg-1\nrun env-1 arg-1\n');
+    } finally {
+      await registry.stopAll(500);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

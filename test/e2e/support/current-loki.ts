@@ -16,7 +16,7 @@ import {
 } from './current-loopback-configs';
 import { BackendChanges, PodContext, containerEnv, httpOk, lokiVerifyConfig, renderedContainer, renderedFile, waitFor } from './local-stack';
 import { LOOPBACK } from './loopback-configs';
-import type { ProcessRegistry } from './processes';
+import type { ManagedProcess, ProcessRegistry } from './processes';
 
 /** The paths of Loki's API the stack uses through the gateway: Alloy's push and Grafana's queries. */
 export const GATEWAY_PATHS = { push: '/loki/api/v1/push', query: '/loki/api/v1/query_range' } as const;
@@ -48,8 +48,8 @@ export interface LokiOnLoopback {
   /** The rendered config (as written) and the environment the processes run with, for the config tests. */
   readonly renderedConfigFile: string;
   readonly env: NodeJS.ProcessEnv;
-  /** Starts the processes (once the buckets exist); resolves when every one is ready. */
-  start(registry: ProcessRegistry): Promise<void>;
+  /** Starts the processes (once the buckets exist); resolves when every one is ready, with each process and its readiness URL. */
+  start(registry: ProcessRegistry): Promise<{ readonly process: ManagedProcess; readonly readyUrl: string }[]>;
 }
 
 type LokiWorkload = { name: string; target: 'all' | LokiScalableTarget };
@@ -129,6 +129,7 @@ export function lokiOnLoopback(options: LokiOnLoopbackOptions): LokiOnLoopback {
     start: async (registry) => {
       const started = processes.map((p) => ({ p, managed: registry.start(p.label, binary, p.args, { env: p.env, logFile: p.logFile }) }));
       await Promise.all(started.map(({ p, managed }) => waitFor(p.label, httpOk(`${p.url}/ready`), managed.exited, managed.output)));
+      return started.map(({ p, managed }) => ({ process: managed, readyUrl: `${p.url}/ready` }));
     },
   };
 }

@@ -41,7 +41,7 @@ import {
 } from './local-stack';
 import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback, tempoArgsForLoopback, tempoForLoopback } from './loopback-configs';
 import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
-import { ProcessRegistry } from './processes';
+import { ManagedProcess, ProcessRegistry } from './processes';
 import { loopbackPortPairs, loopbackPorts } from './ports';
 
 export const CURRENT_DIST = profileDir('current');
@@ -59,7 +59,14 @@ export interface CurrentLocalStack extends LocalStack {
   readonly gateway: { readonly routes: Record<string, string | undefined>; readonly expected: Record<string, string> };
   /** Loki's deployment mode in the render: one process, or the write, read and backend processes. */
   readonly lokiMode: LokiOnLoopback['mode'];
+  /**
+   * Each backend's process (it keeps its spawn arguments: `registry.restart`) and the URL that
+   * answers 200 once it is ready; Loki's is its first process (the only one in Monolithic mode).
+   */
+  readonly backends: Readonly<Record<CurrentBackend, { readonly process: ManagedProcess; readonly readyUrl: string }>>;
 }
+
+export type CurrentBackend = 'seaweedfs' | 'loki' | 'tempo' | 'alloy' | 'prometheus';
 
 /** A backend's pod: the process on loopback. */
 function backendPod(name: string): PodIdentity {
@@ -328,6 +335,13 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       },
       gateway: lokiSetup.gateway,
       lokiMode: lokiSetup.mode,
+      backends: {
+        seaweedfs: { process: seaweedProcess, readyUrl: `${filerUrl}/` },
+        loki: (await lokiReady)[0],
+        tempo: { process: tempoProcess, readyUrl: `${tempoUrl}/ready` },
+        alloy: { process: alloyProcess, readyUrl: `http://${LOOPBACK}:${alloyPort}/-/ready` },
+        prometheus: { process: prometheusProcess, readyUrl: `${prometheusUrl}/-/ready` },
+      },
       registry,
       stop: () => registry.stopAll(),
     };

@@ -14,6 +14,8 @@ export interface ManagedProcess {
   output(): string;
   /** Resolves with the exit code (or signal name) once it has exited. */
   readonly exited: Promise<number | string>;
+  /** How it was started, so that `ProcessRegistry.restart` can start it again the same way. */
+  readonly spawned: { readonly command: string; readonly args: readonly string[]; readonly options: StartOptions };
 }
 
 export interface StartOptions {
@@ -37,7 +39,8 @@ export class ProcessRegistry {
     // detached: its own process group, so `kill(-pid)` reaches anything it starts.
     const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
-    const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile) : undefined;
+    // Appended: a restarted process (`restart`) keeps what it printed before in the same file.
+    const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
     const collect = (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-20_000);
       log?.write(chunk);
@@ -55,9 +58,22 @@ export class ProcessRegistry {
         resolve(code ?? signal ?? -1);
       });
     });
-    const managed: ManagedProcess = { name, child, output: () => tail, exited };
+    const managed: ManagedProcess = { name, child, output: () => tail, exited, spawned: { command, args, options } };
     this.processes.push(managed);
     return managed;
+  }
+
+  /** Starts an exited process again with the same command, arguments, environment and log file (the fault tests). */
+  restart(previous: ManagedProcess): ManagedProcess {
+    if (previous.child.exitCode === null && previous.child.signalCode === null) throw new Error(`${previous.name} is still running: kill it before restarting it`);
+    const index = this.processes.indexOf(previous);
+    if (index !== -1) this.processes.splice(index, 1);
+    return this.start(previous.name, previous.spawned.command, previous.spawned.args, previous.spawned.options);
+  }
+
+  /** SIGKILL to the process's group (nothing it forked survives), as an OOM kill or a lost node does. */
+  static kill(p: ManagedProcess): void {
+    signalGroup(p.child, 'SIGKILL');
   }
 
   /**

@@ -1,0 +1,73 @@
+/**
+ * What arrived, counted on the backends themselves for the fault tests: a request's trace in
+ * Tempo by its id (the load generator chose every id), and its completion log line in Loki (each
+ * /predict request writes one, carrying its trace id).
+ */
+import { ROUTES } from '../../../model-service/src/contract';
+
+export interface TraceArrival {
+  readonly traceId: string;
+  /** Spans Tempo returned for the trace (0: not found). */
+  readonly spans: number;
+  /** Distinct span ids among them (spans − distinct = duplicates). */
+  readonly distinctSpans: number;
+}
+
+type TempoSpan = { spanId?: string };
+type TempoBatch = { scopeSpans?: { spans?: TempoSpan[] }[]; instrumentationLibrarySpans?: { spans?: TempoSpan[] }[] };
+
+/** Asks Tempo for one trace by id (GET /api/traces/<id>): the spans it holds, 0 when it answers 404. */
+export async function traceInTempo(tempoUrl: string, traceId: string): Promise<TraceArrival> {
+  const response = await fetch(`${tempoUrl}/api/traces/${traceId}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  if (response.status === 404) return { traceId, spans: 0, distinctSpans: 0 };
+  if (!response.ok) throw new Error(`Tempo answered ${response.status} for trace ${traceId}: ${(await response.text()).slice(0, 300)}`);
+  const body = (await response.json()) as { batches?: TempoBatch[] };
+  const ids = (body.batches ?? []).flatMap((b) => [...(b.scopeSpans ?? []), ...(b.instrumentationLibrarySpans ?? [])]).flatMap((s) => s.spans ?? []).map((s) => s.spanId ?? '');
+  return { traceId, spans: ids.length, distinctSpans: new Set(ids).size };
+}
+
+/** Every trace id asked of Tempo, `concurrency` at a time. */
+export async function tracesInTempo(tempoUrl: string, traceIds: readonly string[], concurrency = 8): Promise<TraceArrival[]> {
+  const results: TraceArrival[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < traceIds.length) results.push(await traceInTempo(tempoUrl, traceIds[next++]));
+  }));
+  return results;
+}
+
+/** The LogQL selector of the service's /predict completion lines (a line filter: the JSON line names its route). */
+export function completionLines(streamSelector: string): string {
+  return `${streamSelector} |= ${JSON.stringify(`"route":"${ROUTES.predict}"`)}`;
+}
+
+async function lokiGet(lokiUrl: string, api: string, params: Record<string, string>): Promise<{ resultType: string; result: unknown[] }> {
+  const response = await fetch(`${lokiUrl}/loki/api/v1/${api}?${new URLSearchParams(params)}`, { signal: AbortSignal.timeout(60_000) });
+  if (!response.ok) throw new Error(`Loki answered ${response.status} to ${api} ${params.query}: ${(await response.text()).slice(0, 300)}`);
+  return ((await response.json()) as { data: { resultType: string; result: unknown[] } }).data;
+}
+
+/** `sum(count_over_time(<lines>[window]))` over [startMs, endMs] (rounded up to whole seconds), as one LogQL count. */
+export async function lokiLineCount(lokiUrl: string, lines: string, startMs: number, endMs: number): Promise<{ query: string; count: number }> {
+  const seconds = Math.ceil((endMs - startMs) / 1000);
+  const query = `sum(count_over_time(${lines} [${seconds}s]))`;
+  const data = await lokiGet(lokiUrl, 'query', { query, time: String((startMs + seconds * 1000) * 1e6) });
+  const value = (data.result[0] as { value?: [number, string] } | undefined)?.value?.[1];
+  return { query, count: value === undefined ? 0 : Number(value) };
+}
+
+/**
+ * The trace id of every line in [startMs, endMs], fetched in 5-second slices (each under Loki's
+ * 5,000-line limit at the rates the fault tests send), for the lost and duplicated counts.
+ */
+export async function lokiLineTraceIds(lokiUrl: string, lines: string, startMs: number, endMs: number, sliceMs = 5_000): Promise<string[]> {
+  const ids: string[] = [];
+  for (let from = startMs; from < endMs; from += sliceMs) {
+    const to = Math.min(endMs, from + sliceMs);
+    const data = await lokiGet(lokiUrl, 'query_range', { query: lines, start: String(from * 1e6), end: String(to * 1e6 - 1), limit: '5000', direction: 'forward' });
+    const values = (data.result as { values: [string, string][] }[]).flatMap((r) => r.values);
+    if (values.length >= 5000) throw new Error(`Loki returned its limit of 5,000 lines for a ${sliceMs} ms slice: use shorter slices`);
+    for (const [, line] of values) ids.push(/"trace_id":"([0-9a-f]{32})"/.exec(line)?.[1] ?? 'none');
+  }
+  return ids;
+}
