@@ -53,9 +53,10 @@ export class ProcessRegistry {
         resolve(-1);
       });
       // 'close', not 'exit': it comes after the last output, so the error message is in output().
+      // Resolved once the log file holds everything it printed (a restart appends to the same file).
       child.once('close', (code, signal) => {
-        log?.end();
-        resolve(code ?? signal ?? -1);
+        if (log) log.end(() => resolve(code ?? signal ?? -1));
+        else resolve(code ?? signal ?? -1);
       });
     });
     const managed: ManagedProcess = { name, child, output: () => tail, exited, spawned: { command, args, options } };
