@@ -24,11 +24,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { profileDir } from '../../../lib/profiles';
-import { SCRAPE_PORT_ANNOTATION } from '../../../lib/prometheus/scrape-configs';
 import { startModelService } from '../../../model-service/test/support/service';
 import { CURRENT_BACKENDS, resolveCurrentBackend } from '../../../verify/backend-binaries';
 import { KubeObject, RenderedRelease, renderHelmfile } from '../../../verify/helm';
-import { REPO_ROOT } from '../../../verify/inputs';
 import { runCreateSecrets } from '../../helpers/create-secrets';
 import { rewriteArgs } from './config-rewrite';
 import {
@@ -37,10 +35,10 @@ import {
 import { LokiOnLoopback, lokiOnLoopback } from './current-loki';
 import {
   BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, SecretValues, containerEnv, containersOf, httpOk,
-  modelServiceEnv, releaseNamed, renderedContainer, renderedFile, waitFor, writeCriLog,
+  modelServicePod, releaseNamed, renderedContainer, renderedFile, waitFor, writeCriLog,
 } from './local-stack';
 import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback, tempoArgsForLoopback, tempoForLoopback } from './loopback-configs';
-import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
+import type { PodIdentity } from './pod-discovery';
 import { ManagedProcess, ProcessRegistry } from './processes';
 import { loopbackPortPairs, loopbackPorts } from './ports';
 
@@ -238,24 +236,13 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
 
     // --- the model service, as the Deployment configures it, and its pod as discovery sees it
     const servicePort = port();
-    const container = containersOf(deployment)[0];
-    const containerPort = (container as unknown as { ports: { containerPort: number }[] }).ports[0].containerPort;
-    const pod = withContainerPort(deployment, containerPort, servicePort, SCRAPE_PORT_ANNOTATION);
-    const podTargets = podDiscoveryTargets(pod, POD);
     const alloyOtlp = { grpc: port(), http: port() };
-    const serviceEnv = modelServiceEnv(manifests, container, namespace, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${alloyOtlp.http}` });
-    changes.push({
-      backend: 'model service',
-      source: `Deployment ${deployment.metadata.name} (${path.relative(REPO_ROOT, manifestsFile)})`,
-      changes: [
-        { path: 'containers[0].ports[0].containerPort, prometheus.io/port', from: containerPort, to: servicePort, why: 'a free loopback port' },
-        { path: 'env OTEL_EXPORTER_OTLP_ENDPOINT', from: serviceEnv.renderedEndpoint, to: serviceEnv.env.OTEL_EXPORTER_OTLP_ENDPOINT, why: 'the alloy Service (node-local) becomes the Alloy process' },
-      ],
-    });
     const podLogRoot = dir('var/log/pods');
-    const logFile = podLogPath(podLogRoot, namespace, POD, container.name);
-    mkdirSync(path.dirname(logFile), { recursive: true });
-    writeFileSync(logFile, '');
+    const servicePod = modelServicePod(deployment, manifests, manifestsFile, {
+      port: servicePort, otlpEndpoint: `http://${LOOPBACK}:${alloyOtlp.http}`, otlpWhy: 'the alloy Service (node-local) becomes the Alloy process', podLogRoot,
+    });
+    const { podTargets, logFile } = servicePod;
+    changes.push(servicePod.changes);
 
     // --- Alloy
     const alloyRelease = releaseNamed(releases, 'alloy');
@@ -278,7 +265,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     };
     const gateway = {
       otlpGrpcPort: alloyOtlp.grpc, otlpHttpPort: alloyOtlp.http, tempoOtlpGrpcAddress: `${LOOPBACK}:${receiverPorts.otlpGrpc}`, renderedTempoAddress,
-      queueDirectory: dir('alloy/otlp-queue'), renderedQueueDirectory, podAttributes, serviceName: serviceEnv.env.OTEL_SERVICE_NAME ?? appName,
+      queueDirectory: dir('alloy/otlp-queue'), renderedQueueDirectory, podAttributes, serviceName: servicePod.env.OTEL_SERVICE_NAME ?? appName,
     };
     const alloyConfig = alloyForLoopback(alloyRendered.text, { podTargets, podLogRoot, pushUrl: lokiSetup.pushUrl, renderedPushUrl }, gateway);
     const alloyFile = path.join(work, 'alloy', 'config.alloy');
@@ -309,7 +296,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     changes.push({ backend: `Prometheus ${version('prometheus')}`, source: prometheusRendered.source, changes: [...prometheusConfig.changes, ...prometheusArgs.changes], documents: { rendered: parse(prometheusRendered.text), rewritten: prometheusConfig.config } });
     const prometheusProcess = registry.start('prometheus', prometheus.path, prometheusArgs.args, { logFile: path.join(work, 'prometheus', 'prometheus.log') });
 
-    const service = await startModelService({ modelPath: await options.modelPath, port: servicePort, env: serviceEnv.env });
+    const service = await startModelService({ modelPath: await options.modelPath, port: servicePort, env: servicePod.env });
     registry.adopt(service.process, () => service.stop());
     writeCriLog(service.process.stdout, 'stdout', logFile);
     writeCriLog(service.process.stderr, 'stderr', logFile);

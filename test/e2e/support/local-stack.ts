@@ -11,11 +11,14 @@
  * The profiles' own starters are reference-stack.ts and current-stack.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { SCRAPE_PORT_ANNOTATION } from '../../../lib/prometheus/scrape-configs';
+import { REPO_ROOT } from '../../../verify/inputs';
 import type { KubeObject, RenderedRelease } from '../../../verify/helm';
 import type { StackEndpoints } from '../../../verify/stack-checks';
 import type { ConfigChange } from './config-rewrite';
-import type { PodIdentity } from './pod-discovery';
+import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
 import type { ProcessRegistry } from './processes';
 
 /** The pod the model service process stands for (fixed, so runs compare). */
@@ -186,6 +189,52 @@ export function modelServiceEnv(manifests: readonly KubeObject[], container: Con
   const renderedEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   for (const key of ['CONFIG_FILE', 'MODEL_PATH', 'PORT', 'HOST']) delete env[key];
   return { env: { ...env, ...overrides }, renderedEndpoint };
+}
+
+/** The model service's pod as this machine stands for it: see `modelServicePod`. */
+export interface ModelServicePod {
+  readonly container: Container;
+  /** What pod discovery finds for the pod (with the service's loopback port). */
+  readonly podTargets: ReturnType<typeof podDiscoveryTargets>;
+  /** The environment the Deployment gives it, exporting spans to `otlpEndpoint`. */
+  readonly env: Record<string, string>;
+  /** The pod's CRI log file (created empty) under `podLogRoot`. */
+  readonly logFile: string;
+  /** The changes from the Deployment, for the report. */
+  readonly changes: BackendChanges;
+}
+
+/**
+ * The model service's pod on this machine: its Deployment's container listening on `port`, the
+ * targets discovery would give for it, its env with spans sent to `otlpEndpoint` (`otlpWhy` says
+ * what the in-cluster endpoint became), and its log file as the kubelet would write it.
+ */
+export function modelServicePod(
+  deployment: KubeObject, manifests: readonly KubeObject[], manifestsFile: string,
+  local: { port: number; otlpEndpoint: string; otlpWhy: string; podLogRoot: string },
+): ModelServicePod {
+  const namespace = deployment.metadata.namespace!;
+  const container = containersOf(deployment)[0];
+  const containerPort = (container as unknown as { ports: { containerPort: number }[] }).ports[0].containerPort;
+  const podTargets = podDiscoveryTargets(withContainerPort(deployment, containerPort, local.port, SCRAPE_PORT_ANNOTATION), POD);
+  const serviceEnv = modelServiceEnv(manifests, container, namespace, { OTEL_EXPORTER_OTLP_ENDPOINT: local.otlpEndpoint });
+  const logFile = podLogPath(local.podLogRoot, namespace, POD, container.name);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  writeFileSync(logFile, '');
+  return {
+    container,
+    podTargets,
+    env: serviceEnv.env,
+    logFile,
+    changes: {
+      backend: 'model service',
+      source: `Deployment ${deployment.metadata.name} (${path.relative(REPO_ROOT, manifestsFile)})`,
+      changes: [
+        { path: 'containers[0].ports[0].containerPort, prometheus.io/port', from: containerPort, to: local.port, why: 'a free loopback port' },
+        { path: 'env OTEL_EXPORTER_OTLP_ENDPOINT', from: serviceEnv.renderedEndpoint, to: local.otlpEndpoint, why: local.otlpWhy },
+      ],
+    },
+  };
 }
 
 /** Appends each line of `stream` to `file` as the kubelet's CRI logger writes it. */

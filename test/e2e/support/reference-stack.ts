@@ -15,19 +15,16 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { BACKENDS, resolveBackendBinary } from '../../../verify/backend-binaries';
 import { KubeObject, renderHelmfile } from '../../../verify/helm';
-import { REPO_ROOT } from '../../../verify/inputs';
 import { startModelService } from '../../../model-service/test/support/service';
 import { PROMETHEUS_BINARY, prometheusAvailable } from '../../../model-service/test/support/prometheus';
-import { SCRAPE_PORT_ANNOTATION } from '../../../lib/prometheus/scrape-configs';
 import {
   lokiArgsForLoopback, lokiForLoopback, prometheusArgsForLoopback, prometheusForLoopback,
   promtailArgsForLoopback, promtailForLoopback, tempoArgsForLoopback, tempoForLoopback,
 } from './loopback-configs';
 import {
-  BackendChanges, LocalStack, LocalStackOptions, POD, containersOf, httpOk, lokiVerifyConfig, modelServiceEnv, releaseNamed, renderedArgs, renderedFile,
+  BackendChanges, LocalStack, LocalStackOptions, POD, httpOk, lokiVerifyConfig, modelServicePod, releaseNamed, renderedArgs, renderedFile,
   waitFor, writeCriLog,
 } from './local-stack';
-import { podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
 import { ProcessRegistry } from './processes';
 import { loopbackPorts } from './ports';
 
@@ -116,23 +113,12 @@ export async function startReferenceStack(options: LocalStackOptions): Promise<L
 
     // --- the model service, as the Deployment configures it, and its pod as discovery sees it
     const servicePort = await port();
-    const container = containersOf(deployment)[0];
-    const containerPort = (container as unknown as { ports: { containerPort: number }[] }).ports[0].containerPort;
-    const pod = withContainerPort(deployment, containerPort, servicePort, SCRAPE_PORT_ANNOTATION);
-    const podTargets = podDiscoveryTargets(pod, POD);
-    const serviceEnv = modelServiceEnv(manifests, container, namespace, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPorts.otlpHttp}` });
-    changes.push({
-      backend: 'model service',
-      source: `Deployment ${deployment.metadata.name} (${path.relative(REPO_ROOT, manifestsFile)})`,
-      changes: [
-        { path: 'containers[0].ports[0].containerPort, prometheus.io/port', from: containerPort, to: servicePort, why: 'a free loopback port' },
-        { path: 'env OTEL_EXPORTER_OTLP_ENDPOINT', from: serviceEnv.renderedEndpoint, to: serviceEnv.env.OTEL_EXPORTER_OTLP_ENDPOINT, why: 'the tempo Service becomes the Tempo process' },
-      ],
-    });
     const podLogRoot = dir('var/log/pods');
-    const logFile = podLogPath(podLogRoot, namespace, POD, container.name);
-    mkdirSync(path.dirname(logFile), { recursive: true });
-    writeFileSync(logFile, '');
+    const servicePod = modelServicePod(deployment, manifests, manifestsFile, {
+      port: servicePort, otlpEndpoint: `http://127.0.0.1:${receiverPorts.otlpHttp}`, otlpWhy: 'the tempo Service becomes the Tempo process', podLogRoot,
+    });
+    const { podTargets, logFile } = servicePod;
+    changes.push(servicePod.changes);
 
     // --- Promtail
     const promtailRelease = releaseNamed(releases, 'promtail');
@@ -165,7 +151,7 @@ export async function startReferenceStack(options: LocalStackOptions): Promise<L
     changes.push({ backend: 'Prometheus (Debian)', source: prometheusRendered.source, changes: [...prometheusConfig.changes, ...prometheusArgs.changes], documents: { rendered: parse(prometheusRendered.text), rewritten: prometheusConfig.config } });
     const prometheusProcess = registry.start('prometheus', PROMETHEUS_BINARY, prometheusArgs.args, { logFile: path.join(work, 'prometheus', 'prometheus.log') });
 
-    const service = await startModelService({ modelPath: await options.modelPath, port: servicePort, env: serviceEnv.env });
+    const service = await startModelService({ modelPath: await options.modelPath, port: servicePort, env: servicePod.env });
     registry.adopt(service.process, () => service.stop());
     writeCriLog(service.process.stdout, 'stdout', logFile);
     writeCriLog(service.process.stderr, 'stderr', logFile);
