@@ -17,6 +17,12 @@ function ephemeralStart(): number {
   }
 }
 
+/**
+ * Every port this process has handed out: the runs of one test file start their stacks at the same
+ * time, and a port one run found free and released must not be found free again by another.
+ */
+const handedOut = new Set<number>();
+
 function listen(port: number): Promise<Server | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -35,13 +41,14 @@ export async function loopbackPorts(count: number, exclude: readonly number[] = 
     for (let attempt = 0; ports.length < count; attempt++) {
       if (attempt > count * 50) throw new Error(`no ${count} free loopback ports between ${low} and ${high}`);
       const port = low + Math.floor(Math.random() * (high - low));
-      if (ports.includes(port) || exclude.includes(port)) continue;
+      if (ports.includes(port) || exclude.includes(port) || handedOut.has(port)) continue;
       const server = await listen(port);
       if (server) {
         held.push(server);
         ports.push(port);
       }
     }
+    for (const p of ports) handedOut.add(p);
     return ports;
   } finally {
     await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
@@ -63,6 +70,7 @@ export async function loopbackPortPairs(count: number, offset: number): Promise<
       if (attempt > count * 50) throw new Error(`no ${count} free loopback port pairs (port, port + ${offset}) from ${low}`);
       const port = low + Math.floor(Math.random() * (high - low));
       if (ports.some((p) => Math.abs(p - port) <= 1 || p + offset === port || port + offset === p)) continue;
+      if (handedOut.has(port) || handedOut.has(port + offset)) continue;
       const first = await listen(port);
       const second = first ? await listen(port + offset) : undefined;
       if (first && second) {
@@ -72,6 +80,7 @@ export async function loopbackPortPairs(count: number, offset: number): Promise<
         held.push(first);
       }
     }
+    for (const p of ports) handedOut.add(p).add(p + offset);
     return ports;
   } finally {
     await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
