@@ -64,10 +64,10 @@ export interface ObservabilityStackProps {
   /** How long Tempo keeps traces, in hours; current profile only. @default '168h' */
   readonly tempoRetention?: string;
   /**
-   * Batches the Alloy gateway's disk-backed sending queue holds for Tempo; current profile only.
-   * @default 3000 (10 minutes of Tempo downtime up to 10,000 spans/s per node: a batch every 200 ms or at 2,000 spans)
+   * Spans the Alloy gateway's disk-backed sending queue holds for Tempo, per node; current profile only.
+   * @default 2000000 (an hour of Tempo downtime at ~550 spans/s per node)
    */
-  readonly otlpQueueBatches?: number;
+  readonly otlpQueueSpans?: number;
   /** Tail sampling in the Alloy gateway; current profile only. @default - off: every span is kept */
   readonly tailSampling?: AlloyTailSamplingProps;
   /** Namespace for everything. @default 'technical-observability-for-ml' */
@@ -153,7 +153,7 @@ export class ObservabilityStack extends Chart {
     });
 
     if (profile === 'reference') {
-      const currentOnly = (['loki', 'tempoRetention', 'otlpQueueBatches', 'tailSampling'] as const).filter((p) => props[p] !== undefined);
+      const currentOnly = (['loki', 'tempoRetention', 'otlpQueueSpans', 'tailSampling'] as const).filter((p) => props[p] !== undefined);
       if (currentOnly.length > 0) throw new Error(`${currentOnly.join(', ')}: current profile only; the reference profile keeps its pinned design.`);
       this.minio = new Minio(this, 'minio', { ...release('minio'), consoleNodePort: props.minioConsoleNodePort });
       this.storage = this.minio;
@@ -171,7 +171,7 @@ export class ObservabilityStack extends Chart {
     if (profile === 'current') {
       // Alloy is also each node's OpenTelemetry gateway: the service's spans go to it, and from there to Tempo.
       this.alloy = new Alloy(this, 'alloy', {
-        ...release('alloy'), loki: this.loki, traces: this.tempo, otlpQueueBatches: props.otlpQueueBatches, tailSampling: props.tailSampling,
+        ...release('alloy'), loki: this.loki, traces: this.tempo, otlpQueueSpans: props.otlpQueueSpans, tailSampling: props.tailSampling,
       });
       this.logCollector = this.alloy;
     }

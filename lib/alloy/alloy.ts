@@ -32,27 +32,35 @@ export interface AlloyProps extends HelmReleaseProps {
   readonly structuredMetadata?: readonly string[];
   /**
    * Turns the DaemonSet into the node-local OTLP gateway for traces to this target: OTLP on 4317/4318
-   * through a Service that keeps traffic on the node, Kubernetes attributes, batch, and an exporter
-   * that retries from a sending queue on the node's disk.
+   * through a Service that keeps traffic on the node, Kubernetes attributes, and an exporter that
+   * retries from a sending queue on the node's disk.
    * @default - no gateway: logs only
    */
   readonly traces?: OtlpGrpcTarget;
   /**
-   * Batches the disk-backed sending queue holds before it refuses new ones (the batch processor
-   * sends every 200 ms or at 2,000 spans, so 3,000 batches is 10 minutes of Tempo downtime up to
-   * 10,000 spans/s per node; derived from those defaults, not measured).
-   * @default 3000
+   * Spans the disk-backed sending queue holds before it refuses new ones: the Tempo downtime a node
+   * rides out is this over the node's span rate (the default is an hour at ~550 spans/s, the model
+   * service's 3 spans per request at ~185 requests/s). Disk per queued span is measured by
+   * `npm run e2e:faults` (docs/telemetry.md).
+   * @default 2000000
    */
-  readonly otlpQueueBatches?: number;
+  readonly otlpQueueSpans?: number;
   /** Keep every error, every slow trace and a share of the rest. @default - off: every span is kept */
   readonly tailSampling?: AlloyTailSamplingProps;
 }
 
-/** The node folder that holds the exporter's sending queue (hostPath: it survives the pod). */
-export const OTLP_QUEUE_HOST_PATH = '/var/lib/alloy-otlp-queue';
-/** Where the container sees it. */
-export const OTLP_QUEUE_MOUNT_PATH = '/var/lib/alloy-otlp-queue';
-export const DEFAULT_OTLP_QUEUE_BATCHES = 3000;
+/**
+ * The node folder that holds Alloy's state (hostPath: it survives the pod, which a container's own
+ * folders do not): the log files' read positions, so that a restarted Alloy goes on where it was
+ * rather than re-reading every file, and the exporter's sending queue. One Alloy pod per node
+ * (a DaemonSet whose update stops the old pod first) uses it at a time.
+ */
+export const STATE_HOST_PATH = '/var/lib/alloy';
+/** Where the container sees it, and its two parts. */
+export const STATE_MOUNT_PATH = '/var/lib/alloy';
+export const STORAGE_PATH = `${STATE_MOUNT_PATH}/data`;
+export const OTLP_QUEUE_PATH = `${STATE_MOUNT_PATH}/otlp-queue`;
+export const DEFAULT_OTLP_QUEUE_SPANS = 2_000_000;
 
 /**
  * grafana/alloy as a DaemonSet (the current profile's log collector, replacing Promtail, which is
@@ -62,7 +70,7 @@ export const DEFAULT_OTLP_QUEUE_BATCHES = 3000;
  */
 export class Alloy extends HelmRelease<AlloyValues> {
   public readonly structuredMetadata: readonly string[];
-  public readonly otlpQueueBatches: number;
+  public readonly otlpQueueSpans: number;
   public readonly tailSampling?: TailSamplingOptions;
   private readonly loki: Loki;
   private readonly traces?: OtlpGrpcTarget;
@@ -78,9 +86,10 @@ export class Alloy extends HelmRelease<AlloyValues> {
         throw new Error(`${id}.structuredMetadata: "${field}" is not a valid structured metadata name (letters, digits and '_', not starting with a digit).`);
       }
     }
-    this.otlpQueueBatches = props.otlpQueueBatches ?? DEFAULT_OTLP_QUEUE_BATCHES;
-    if (!Number.isInteger(this.otlpQueueBatches) || this.otlpQueueBatches < 1) {
-      throw new Error(`${id}.otlpQueueBatches: ${props.otlpQueueBatches} is not a positive whole number of batches (default ${DEFAULT_OTLP_QUEUE_BATCHES}).`);
+    this.otlpQueueSpans = props.otlpQueueSpans ?? DEFAULT_OTLP_QUEUE_SPANS;
+    // At least one exporter batch (3,000 spans), or Alloy refuses the config.
+    if (!Number.isInteger(this.otlpQueueSpans) || this.otlpQueueSpans < 3000) {
+      throw new Error(`${id}.otlpQueueSpans: ${props.otlpQueueSpans} is not a whole number of spans of at least 3000 (default ${DEFAULT_OTLP_QUEUE_SPANS}).`);
     }
     if (props.tailSampling !== undefined) {
       if (props.traces === undefined) throw new Error(`${id}.tailSampling: needs traces (the gateway it samples in).`);
@@ -119,8 +128,8 @@ export class Alloy extends HelmRelease<AlloyValues> {
       otlpGrpcPort: OTLP_GRPC_PORT,
       otlpHttpPort: OTLP_HTTP_PORT,
       tempoOtlpGrpcAddress: this.traces.otlpGrpcAddress,
-      queueDirectory: OTLP_QUEUE_MOUNT_PATH,
-      queueBatches: this.otlpQueueBatches,
+      queueDirectory: OTLP_QUEUE_PATH,
+      queueSpans: this.otlpQueueSpans,
       tailSampling: this.tailSampling,
     };
   }
@@ -135,11 +144,12 @@ export class Alloy extends HelmRelease<AlloyValues> {
     return {
       alloy: {
         configMap: { create: true, content: this.config() },
-        // The kubelet's pod log files (hostPath /var/log, read-only), and the sending queue's folder.
+        // The kubelet's pod log files (hostPath /var/log, read-only), and Alloy's state on the node.
         mounts: {
           varlog: true,
-          ...(gateway ? { extra: [{ name: 'otlp-queue', mountPath: OTLP_QUEUE_MOUNT_PATH }] } : {}),
+          extra: [{ name: 'alloy-state', mountPath: STATE_MOUNT_PATH }],
         },
+        storagePath: STORAGE_PATH,
         // No usage reports to grafana.com from inside the cluster.
         enableReporting: false,
         ...(gateway
@@ -155,7 +165,7 @@ export class Alloy extends HelmRelease<AlloyValues> {
       },
       controller: {
         type: 'daemonset',
-        ...(gateway ? { volumes: { extra: [{ name: 'otlp-queue', hostPath: { path: OTLP_QUEUE_HOST_PATH, type: 'DirectoryOrCreate' } }] } } : {}),
+        volumes: { extra: [{ name: 'alloy-state', hostPath: { path: STATE_HOST_PATH, type: 'DirectoryOrCreate' } }] },
       },
       // A pod's spans go to the Alloy of its own node: its k8sattributes processor watches only that
       // node's pods, and a node's traffic stays off the network.

@@ -34,11 +34,14 @@ export interface AlloyTracesConfigOptions {
   readonly tempoOtlpGrpcAddress: string;
   /** Folder of the exporter's persistent sending queue (a volume that outlives the pod). */
   readonly queueDirectory: string;
-  /** Batches the sending queue holds before it refuses new ones. */
-  readonly queueBatches: number;
+  /** Spans the sending queue holds before it refuses new ones. */
+  readonly queueSpans: number;
   /** @default - no sampling: every span goes to Tempo */
   readonly tailSampling?: TailSamplingOptions;
 }
+
+/** Where spans leave the pipeline: the exporter to Tempo, with its disk-backed queue. */
+export const TEMPO_EXPORTER_INPUT = 'otelcol.exporter.otlp.tempo.input';
 
 /** The resource attributes the Kubernetes attributes processor adds to each span (Tempo's names). */
 export const K8S_SPAN_ATTRIBUTES = ['k8s.namespace.name', 'k8s.pod.name', 'k8s.deployment.name', 'k8s.node.name'] as const;
@@ -108,13 +111,18 @@ function fieldMap(fields: readonly string[]): string {
 
 /**
  * The node-local OpenTelemetry gateway: OTLP in (gRPC and HTTP) -> Kubernetes attributes of the
- * sending pod -> (tail sampling) -> batch -> OTLP to Tempo, retried without a time limit from a
- * sending queue kept on disk, so that neither a Tempo restart nor an Alloy restart loses the
- * batches already accepted.
+ * sending pod -> (tail sampling) -> a sending queue kept on disk -> batches -> OTLP to Tempo,
+ * retried without a time limit, so that neither a Tempo restart nor an Alloy restart loses spans
+ * already accepted.
+ *
+ * No otelcol.processor.batch: it holds spans in memory after the receiver has acknowledged them,
+ * so a killed Alloy lost them. The exporter batches instead, after its queue (the collector's
+ * exporter-level batching, which replaces the batch processor upstream): a span is on disk
+ * before its sender hears "accepted".
  */
 export function alloyTracesConfig(options: AlloyTracesConfigOptions): string {
   const sampling = options.tailSampling;
-  const afterAttributes = sampling ? 'otelcol.processor.tail_sampling.default.input' : 'otelcol.processor.batch.default.input';
+  const afterAttributes = sampling ? 'otelcol.processor.tail_sampling.default.input' : TEMPO_EXPORTER_INPUT;
   const samplingBlock = sampling
     ? [
         '// Keeps whole traces: every one with an error, every one with a slow span, a share of the rest.',
@@ -143,7 +151,7 @@ export function alloyTracesConfig(options: AlloyTracesConfigOptions): string {
         '    }',
         '  }',
         '  output {',
-        '    traces = [otelcol.processor.batch.default.input]',
+        `    traces = [${TEMPO_EXPORTER_INPUT}]`,
         '  }',
         '}',
         '',
@@ -183,13 +191,7 @@ export function alloyTracesConfig(options: AlloyTracesConfigOptions): string {
     '}',
     '',
     ...samplingBlock,
-    'otelcol.processor.batch "default" {',
-    '  output {',
-    '    traces = [otelcol.exporter.otlp.tempo.input]',
-    '  }',
-    '}',
-    '',
-    '// A hostPath folder: batches queued while Tempo is away survive a restart of this pod.',
+    '// A hostPath folder: spans queued while Tempo is away survive a restart of this pod.',
     'otelcol.storage.file "queue" {',
     `  directory = ${str(options.queueDirectory)}`,
     '}',
@@ -206,8 +208,13 @@ export function alloyTracesConfig(options: AlloyTracesConfigOptions): string {
     '    max_elapsed_time = "0s"',
     '  }',
     '  sending_queue {',
-    `    queue_size = ${options.queueBatches}`,
+    '    sizer      = "items"',
+    `    queue_size = ${options.queueSpans}`,
     '    storage    = otelcol.storage.file.queue.handler',
+    '    // Batches are cut from the queue (every 200 ms, or at 2,000-3,000 spans), not before it.',
+    '    batch {',
+    '      sizer = "items"',
+    '    }',
     '  }',
     '}',
     '',

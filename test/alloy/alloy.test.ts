@@ -17,25 +17,35 @@ function alloyConfig(props: ObservabilityStackProps = {}): string {
 }
 
 describe('Alloy as the node-local OTLP gateway', () => {
-  test('GIVEN the defaults THEN every span is kept and the disk-backed queue holds 3000 batches', () => {
+  test('GIVEN the defaults THEN every span is kept, and queued on disk (2,000,000 spans) before any batching', () => {
     const config = alloyConfig();
     expect(config).not.toContain('tail_sampling');
-    expect(config).toMatch(/queue_size = 3000\n\s+storage\s+= otelcol\.storage\.file\.queue\.handler/);
-    expect(config).toContain('traces = [otelcol.processor.batch.default.input]');
+    // A batch processor would hold acknowledged spans in memory, where a killed Alloy loses them.
+    expect(config).not.toContain('otelcol.processor.batch');
+    expect(config).toMatch(/otelcol\.processor\.k8sattributes "default" \{[\s\S]*?traces = \[otelcol\.exporter\.otlp\.tempo\.input\]/);
+    expect(config).toMatch(/sizer {6}= "items"\n\s+queue_size = 2000000\n\s+storage\s+= otelcol\.storage\.file\.queue\.handler/);
   });
 
-  test('GIVEN tailSampling THEN errors, slow traces and a share of the rest are kept, between k8sattributes and batch', () => {
-    const config = alloyConfig({ tailSampling: { slowerThanMs: 250, keepPercent: 5 }, otlpQueueBatches: 500 });
+  test('GIVEN the defaults THEN Alloy\'s state (read positions, sending queue) is on a hostPath that outlives the pod', () => {
+    const values = new ObservabilityStack(new App(), 'stack', { profile: 'current' }).alloy!.renderValues();
+    expect(values.alloy?.storagePath).toBe('/var/lib/alloy/data');
+    expect(values.alloy?.mounts?.extra).toEqual([{ name: 'alloy-state', mountPath: '/var/lib/alloy' }]);
+    expect(values.controller?.volumes?.extra).toEqual([{ name: 'alloy-state', hostPath: { path: '/var/lib/alloy', type: 'DirectoryOrCreate' } }]);
+    expect(alloyConfig()).toContain('directory = "/var/lib/alloy/otlp-queue"');
+  });
+
+  test('GIVEN tailSampling THEN errors, slow traces and a share of the rest are kept, between k8sattributes and the exporter', () => {
+    const config = alloyConfig({ tailSampling: { slowerThanMs: 250, keepPercent: 5 }, otlpQueueSpans: 50000 });
     expect(config).toMatch(/otelcol\.processor\.k8sattributes "default" \{[\s\S]*?traces = \[otelcol\.processor\.tail_sampling\.default\.input\]/);
     expect(config).toMatch(/status_codes = \["ERROR"\]/);
     expect(config).toMatch(/threshold_ms = 250/);
     expect(config).toMatch(/sampling_percentage = 5/);
     expect(config).toMatch(/decision_wait = "10s"/);
-    expect(config).toContain('queue_size = 500');
+    expect(config).toContain('queue_size = 50000');
   });
 
   test.each([
-    [{ otlpQueueBatches: 0 }, 'alloy.otlpQueueBatches: 0 is not a positive whole number of batches (default 3000).'],
+    [{ otlpQueueSpans: 2999 }, 'alloy.otlpQueueSpans: 2999 is not a whole number of spans of at least 3000 (default 2000000).'],
     [{ tailSampling: { keepPercent: 120 } }, 'alloy.tailSampling.keepPercent: 120 is not a percentage from 0 to 100.'],
     [{ tailSampling: { slowerThanMs: 0.5 } }, 'alloy.tailSampling.slowerThanMs: 0.5 is not a positive whole number of milliseconds.'],
     [{ tailSampling: { decisionWait: 'soon' } }, 'alloy.tailSampling.decisionWait: "soon" is not a duration like "10s".'],

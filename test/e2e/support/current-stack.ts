@@ -23,6 +23,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { TEMPO_EXPORTER_INPUT } from '../../../lib/alloy/config';
 import { profileDir } from '../../../lib/profiles';
 import { startModelService } from '../../../model-service/test/support/service';
 import { CURRENT_BACKENDS, resolveCurrentBackend } from '../../../verify/backend-binaries';
@@ -318,7 +319,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       objectStore: { filerUrl, buckets },
       alloy: {
         binary: alloy.path, renderedConfig: renderedAlloyFile, stabilityLevel, version: alloyVersion,
-        k8sAttributesStandIn: k8sAttributesStandIn(gateway, 'otelcol.processor.batch.default.input'), podAttributes, queueDirectory: gateway.queueDirectory,
+        k8sAttributesStandIn: k8sAttributesStandIn(gateway, TEMPO_EXPORTER_INPUT), podAttributes, queueDirectory: gateway.queueDirectory,
       },
       gateway: lokiSetup.gateway,
       lokiMode: lokiSetup.mode,
