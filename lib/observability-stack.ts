@@ -63,6 +63,8 @@ export interface ObservabilityStackProps {
   readonly loki?: LokiOptions;
   /** How long Tempo keeps traces, in hours; current profile only. @default '168h' */
   readonly tempoRetention?: string;
+  /** Tempo pods; 3 or more keep every span on 3 of them, so one restarting loses nothing; current profile only. @default 3 */
+  readonly tempoReplicas?: number;
   /**
    * Spans the Alloy gateway's disk-backed sending queue holds for Tempo, per node; current profile only.
    * @default 2000000 (an hour of Tempo downtime at ~550 spans/s per node)
@@ -153,7 +155,7 @@ export class ObservabilityStack extends Chart {
     });
 
     if (profile === 'reference') {
-      const currentOnly = (['loki', 'tempoRetention', 'otlpQueueSpans', 'tailSampling'] as const).filter((p) => props[p] !== undefined);
+      const currentOnly = (['loki', 'tempoRetention', 'tempoReplicas', 'otlpQueueSpans', 'tailSampling'] as const).filter((p) => props[p] !== undefined);
       if (currentOnly.length > 0) throw new Error(`${currentOnly.join(', ')}: current profile only; the reference profile keeps its pinned design.`);
       this.minio = new Minio(this, 'minio', { ...release('minio'), consoleNodePort: props.minioConsoleNodePort });
       this.storage = this.minio;
@@ -167,7 +169,7 @@ export class ObservabilityStack extends Chart {
       this.promtail = new Promtail(this, 'promtail', { ...release('promtail'), loki: this.loki });
       this.logCollector = this.promtail;
     }
-    this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), storage: this.storage, retention: props.tempoRetention });
+    this.tempo = new Tempo(this, 'tempo', { ...release('tempo'), storage: this.storage, retention: props.tempoRetention, replicas: props.tempoReplicas });
     if (profile === 'current') {
       // Alloy is also each node's OpenTelemetry gateway: the service's spans go to it, and from there to Tempo.
       this.alloy = new Alloy(this, 'alloy', {

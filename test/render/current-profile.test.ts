@@ -157,10 +157,11 @@ describe('the rendered current profile', () => {
     const alloy = pod.containers.find((c) => c.name === 'alloy')!;
     expect(alloy.args).toContain('--stability.level=public-preview');
     expect(alloy.ports.map((p) => p.containerPort)).toEqual(expect.arrayContaining([4317, 4318]));
-    expect(pod.volumes).toContainEqual({ name: 'otlp-queue', hostPath: { path: '/var/lib/alloy-otlp-queue', type: 'DirectoryOrCreate' } });
-    expect(alloy.volumeMounts).toContainEqual({ name: 'otlp-queue', mountPath: '/var/lib/alloy-otlp-queue' });
+    expect(pod.volumes).toContainEqual({ name: 'alloy-state', hostPath: { path: '/var/lib/alloy', type: 'DirectoryOrCreate' } });
+    expect(alloy.volumeMounts).toContainEqual({ name: 'alloy-state', mountPath: '/var/lib/alloy' });
+    expect(alloy.args).toContain('--storage.path=/var/lib/alloy/data');
     const config = configFile(findObject(objects, 'ConfigMap', 'alloy'), 'config.alloy');
-    expect(config).toContain('directory = "/var/lib/alloy-otlp-queue"');
+    expect(config).toContain('directory = "/var/lib/alloy/otlp-queue"');
     expect(config).toContain('storage    = otelcol.storage.file.queue.handler');
     expect(config).toContain('metadata = ["k8s.namespace.name", "k8s.pod.name", "k8s.deployment.name", "k8s.node.name"]');
     expect(config).not.toContain('otelcol.processor.tail_sampling');
@@ -185,6 +186,26 @@ describe('the rendered current profile', () => {
     };
     const args = server.spec.template.spec.containers.find((c) => c.name === 'prometheus-server')!.args;
     expect(args).toEqual(expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage']));
+  });
+
+  test('Tempo is 3 pods in one cluster: scalable single binary, memberlist through the headless Service the StatefulSet names, 3 copies of each span, one pod drained at a time', () => {
+    const objects = release(stack, 'tempo').objects;
+    const statefulSet = findObject(objects, 'StatefulSet', 'tempo') as KubeObject & {
+      spec: { replicas: number; serviceName: string; selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { name: string; args: string[] }[] } } };
+    };
+    expect(statefulSet.spec.replicas).toBe(3);
+    const args = statefulSet.spec.template.spec.containers.find((c) => c.name === 'tempo')!.args;
+    expect(args).toEqual(expect.arrayContaining(['-target=scalable-single-binary', `-memberlist.host-port=dns+tempo-headless.${NS}.svc:7946`]));
+    const headless = stack.manifests.find((o) => o.kind === 'Service' && o.metadata.name === statefulSet.spec.serviceName) as KubeObject & {
+      spec: { clusterIP: string; publishNotReadyAddresses: boolean; selector: Record<string, string>; ports: { port: number }[] };
+    };
+    expect(headless).toBeDefined();
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: statefulSet.spec.selector.matchLabels, ports: [{ port: 7946 }] });
+    const config = parse(configFile(findObject(objects, 'ConfigMap', 'tempo'), 'tempo.yaml'));
+    expect(config.ingester.lifecycler.ring.replication_factor).toBe(3);
+    expect(config.querier.frontend_worker.frontend_address).toBe('127.0.0.1:9095');
+    const budget = stack.manifests.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'tempo') as KubeObject & { spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } } };
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: statefulSet.spec.selector.matchLabels } });
   });
 });
 
