@@ -35,7 +35,7 @@ describe('current profile: cross-references are derived from the constructs', ()
       ]);
     }
     expect(loki.defaults.extraArgs).toEqual(['-config.expand-env=true']);
-    expect(tempo.tempo.extraArgs).toEqual({ 'config.expand-env': true });
+    expect(tempo.tempo.extraArgs).toMatchObject({ 'config.expand-env': true });
   });
 
   test('SeaweedFS creates exactly the buckets Loki and Tempo use, and auth is on', () => {
