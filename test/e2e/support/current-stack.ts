@@ -38,7 +38,8 @@ import {
   BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, SecretValues, containerEnv, containersOf, httpOk,
   modelServicePod, releaseNamed, renderedContainer, renderedFile, waitFor, writeCriLog,
 } from './local-stack';
-import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback, tempoArgsForLoopback, tempoForLoopback } from './loopback-configs';
+import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback } from './loopback-configs';
+import { tempoOnLoopback } from './current-tempo';
 import type { PodIdentity } from './pod-discovery';
 import { ManagedProcess, ProcessRegistry } from './processes';
 import { loopbackPortPairs, loopbackPorts } from './ports';
@@ -157,10 +158,10 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     const version = (program: keyof typeof CURRENT_BACKENDS) => CURRENT_BACKENDS[program].version;
 
     const seaweedPorts = await loopbackPortPairs(4, 10_000);
-    const pool = await loopbackPorts(30, [...seaweedPorts, ...seaweedPorts.map((p) => p + 10_000)]);
+    const pool = await loopbackPorts(60, [...seaweedPorts, ...seaweedPorts.map((p) => p + 10_000)]);
     const port = (): number => {
       const next = pool.pop();
-      if (next === undefined) throw new Error('the local stack needs more than 30 ports: raise the pool size');
+      if (next === undefined) throw new Error('the local stack needs more than 60 ports: raise the pool size');
       return next;
     };
 
@@ -206,34 +207,22 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     changes.push(...lokiSetup.changes);
     const lokiUrl = lokiSetup.queryUrl;
 
-    // --- Tempo 2.10
-    const tempoRelease = releaseNamed(releases, 'tempo');
-    const tempoContainer = renderedContainer(tempoRelease, (c) => c.name === 'tempo');
-    const tempoEnv = { ...process.env, ...containerEnv(tempoContainer, podContext('tempo-0')) };
-    const tempoRendered = renderedFile(tempoRelease, 'ConfigMap', 'tempo.yaml');
-    const overridesFile = path.join(dir('tempo'), 'overrides.yaml');
-    writeFileSync(overridesFile, renderedFile(tempoRelease, 'ConfigMap', 'overrides.yaml').text);
-    const receiverPorts = {
-      otlpHttp: port(), otlpGrpc: port(), jaegerGrpc: port(), jaegerThriftBinary: port(), jaegerThriftCompact: port(), jaegerThriftHttp: port(), opencensus: 0,
-    };
-    const tempoPorts = { httpPort: port(), grpcPort: port() };
+    // --- Tempo 2.10, as many processes as the StatefulSet has pods (current-tempo.ts)
     const prometheusPort = port();
     const prometheusUrl = `http://${LOOPBACK}:${prometheusPort}`;
-    const tempoConfig = tempoForLoopback(parse(tempoRendered.text), {
-      ...tempoPorts, receiverPorts, dataDir: dir('tempo/data'), overridesFile, prometheusUrl, s3Endpoint,
+    const tempoSetup = tempoOnLoopback({
+      release: releaseNamed(releases, 'tempo'), binary: tempo.path, version: version('tempo'), podContext, dir, port, s3Endpoint, prometheusUrl,
     });
-    const tempoFile = path.join(work, 'tempo', 'tempo.yaml');
-    writeFileSync(tempoFile, stringify(tempoConfig.config));
-    const tempoArgs = tempoArgsForLoopback(tempoContainer.args ?? [], tempoFile);
-    changes.push({ backend: `Tempo ${version('tempo')}`, source: tempoRendered.source, changes: [...tempoConfig.changes, ...tempoArgs.changes], documents: { rendered: parse(tempoRendered.text), rewritten: tempoConfig.config } });
-    const tempoUrl = `http://${LOOPBACK}:${tempoPorts.httpPort}`;
+    changes.push(...tempoSetup.changes);
+    const tempoUrl = tempoSetup.queryUrl;
 
     // Loki and Tempo start once the hook has made their buckets, as helmfile's `needs` orders them.
     await bucketsMade;
     const lokiReady = lokiSetup.start(registry);
     // Awaited below with the others; until then a failure of another step must not leave it rejecting unobserved.
     lokiReady.catch(() => undefined);
-    const tempoProcess = registry.start('tempo', tempo.path, tempoArgs.args, { env: tempoEnv, logFile: path.join(work, 'tempo', 'tempo.log') });
+    const tempoReady = tempoSetup.start(registry);
+    tempoReady.catch(() => undefined);
 
     // --- the model service, as the Deployment configures it, and its pod as discovery sees it
     const servicePort = port();
@@ -265,7 +254,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       'k8s.node.name': POD.nodeName,
     };
     const gateway = {
-      otlpGrpcPort: alloyOtlp.grpc, otlpHttpPort: alloyOtlp.http, tempoOtlpGrpcAddress: `${LOOPBACK}:${receiverPorts.otlpGrpc}`, renderedTempoAddress,
+      otlpGrpcPort: alloyOtlp.grpc, otlpHttpPort: alloyOtlp.http, tempoOtlpGrpcAddress: tempoSetup.otlpGrpcAddress, renderedTempoAddress,
       queueDirectory: dir('alloy/otlp-queue'), renderedQueueDirectory, podAttributes, serviceName: servicePod.env.OTEL_SERVICE_NAME ?? appName,
     };
     const alloyConfig = alloyForLoopback(alloyRendered.text, { podTargets, podLogRoot, pushUrl: lokiSetup.pushUrl, renderedPushUrl }, gateway);
@@ -278,6 +267,9 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     // ../shared's build stands in for the chart's release; a downloaded one is the release itself.
     const alloyVersion = alloy.source === 'download' ? CURRENT_BACKENDS.alloy.standsFor : `${CURRENT_BACKENDS.alloy.version} (for ${CURRENT_BACKENDS.alloy.standsFor})`;
     changes.push({ backend: `Alloy ${alloyVersion}`, source: alloyRendered.source, changes: [...alloyConfig.changes, ...alloyArgs.changes] });
+    // After Tempo is ready: in a cluster Alloy's exporter retries until the tempo Service has
+    // endpoints, with gRPC's reconnect backoff; starting it after keeps that out of the checks' timing.
+    await tempoReady;
     const alloyProcess = registry.start('alloy', alloy.path, alloyArgs.args, { env: { ...process.env, ...alloyEnv }, logFile: path.join(work, 'alloy', 'alloy.log') });
     const stabilityLevel = /^--stability\.level=(.+)$/.exec(renderedAlloyArgs.find((a) => a.startsWith('--stability.level=')) ?? '')?.[1] ?? 'generally-available';
 
@@ -305,7 +297,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     log('waiting for Loki, Tempo, Alloy and Prometheus to be ready');
     await Promise.all([
       lokiReady,
-      waitFor('Tempo', httpOk(`${tempoUrl}/ready`), tempoProcess.exited, tempoProcess.output),
+      tempoReady,
       waitFor('Alloy', httpOk(`http://${LOOPBACK}:${alloyPort}/-/ready`), alloyProcess.exited, alloyProcess.output),
       waitFor('Prometheus', httpOk(`${prometheusUrl}/-/ready`), prometheusProcess.exited, prometheusProcess.output),
     ]);
@@ -326,7 +318,8 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
       backends: {
         seaweedfs: { process: seaweedProcess, readyUrl: `${filerUrl}/` },
         loki: (await lokiReady)[0],
-        tempo: { process: tempoProcess, readyUrl: `${tempoUrl}/ready` },
+        // The first pod: with several, the fault tests kill one while the others keep every span.
+        tempo: (await tempoReady)[0],
         alloy: { process: alloyProcess, readyUrl: `http://${LOOPBACK}:${alloyPort}/-/ready` },
         prometheus: { process: prometheusProcess, readyUrl: `${prometheusUrl}/-/ready` },
       },

@@ -86,6 +86,11 @@ export class ProcessRegistry {
     this.cleanups.push(cleanup);
   }
 
+  /** Runs `cleanup` in stopAll, after the processes are gone (a listener standing in for a Service). */
+  onStop(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
   /** SIGTERM to every group, SIGKILL after `graceMs`, then the other cleanups; waits for all. */
   async stopAll(graceMs = 5_000): Promise<void> {
     const running = this.processes.splice(0).filter((p) => p.child.exitCode === null && p.child.signalCode === null);
