@@ -64,6 +64,8 @@ export interface CurrentLocalStack extends LocalStack {
    * answers 200 once it is ready; Loki's is its first process (the only one in Monolithic mode).
    */
   readonly backends: Readonly<Record<CurrentBackend, { readonly process: ManagedProcess; readonly readyUrl: string }>>;
+  /** Each Tempo pod's HTTP API (the `tempo` Service's query URL is endpoints.tempo). */
+  readonly tempoPods: readonly string[];
 }
 
 export type CurrentBackend = 'seaweedfs' | 'loki' | 'tempo' | 'alloy' | 'prometheus';
@@ -323,6 +325,7 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
         alloy: { process: alloyProcess, readyUrl: `http://${LOOPBACK}:${alloyPort}/-/ready` },
         prometheus: { process: prometheusProcess, readyUrl: `${prometheusUrl}/-/ready` },
       },
+      tempoPods: tempoSetup.podUrls,
       registry,
       stop: () => registry.stopAll(),
     };

@@ -35,6 +35,8 @@ export interface TempoOnLoopback {
   /** The `tempo` Service's OTLP gRPC address, `host:port`. */
   readonly otlpGrpcAddress: string;
   readonly changes: BackendChanges[];
+  /** Each pod's HTTP API (`/flush` cuts and uploads its blocks). */
+  readonly podUrls: readonly string[];
   /** Starts the processes (once the bucket exists); resolves when every one is ready, with each process and its readiness URL. */
   start(registry: ProcessRegistry): Promise<{ readonly process: ManagedProcess; readonly readyUrl: string }[]>;
 }
@@ -73,6 +75,9 @@ export function tempoOnLoopback(options: TempoOnLoopbackOptions): TempoOnLoopbac
     });
     const cluster = clustered
       ? rewrite(base.config, (set) => {
+          // A read asks 2 of the 3 pods; a span whose other copy died with a killed pod is found
+          // through the object store once its block is flushed, which queriers see at their next poll.
+          set(['storage', 'trace', 'blocklist_poll'], '10s', 'queriers see newly flushed blocks within 10 s, not 5 minutes (the fault tests count spans after a flush)');
           set(['memberlist', 'bind_addr'], [LOOPBACK], LISTEN);
           set(['memberlist', 'bind_port'], pod.ports.memberlist, 'a free port (every pod has 7946 on its own address)');
           set(['memberlist', 'advertise_addr'], LOOPBACK, 'advertise the loopback address (Tempo would pick the first non-loopback interface)');
@@ -116,6 +121,7 @@ export function tempoOnLoopback(options: TempoOnLoopbackOptions): TempoOnLoopbac
     queryUrl: `http://${LOOPBACK}:${clustered ? proxies.query : only.httpPort}`,
     otlpGrpcAddress: `${LOOPBACK}:${clustered ? proxies.otlpGrpc : only.receiverPorts.otlpGrpc}`,
     changes,
+    podUrls: pods.map((p) => `http://${LOOPBACK}:${p.ports.httpPort}`),
     async start(registry) {
       const started = runs.map((run) => ({
         run,
