@@ -18,16 +18,26 @@ type TempoBatch = { scopeSpans?: { spans?: TempoSpan[] }[]; instrumentationLibra
 
 /**
  * Asks Tempo for one trace by id (GET /api/traces/<id>): the spans it holds, 0 when it answers 404.
- * A 5xx is asked again (up to 3 times, 2 s apart): a backend just restarted, or a block just
- * flushed, can fail one read.
+ * A 5xx or a refused connection is asked again (up to 5 times, 2 s apart): a backend just
+ * restarted, or a block just flushed, can fail one read, and a Service has no endpoint while
+ * none of its pods is ready.
  */
-export async function traceInTempo(tempoUrl: string, traceId: string, attempts = 3): Promise<TraceArrival> {
-  const response = await fetch(`${tempoUrl}/api/traces/${traceId}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+export async function traceInTempo(tempoUrl: string, traceId: string, attempts = 5): Promise<TraceArrival> {
+  const again = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return traceInTempo(tempoUrl, traceId, attempts - 1);
+  };
+  let response: Response;
+  try {
+    response = await fetch(`${tempoUrl}/api/traces/${traceId}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    if (attempts > 1) return again();
+    throw error;
+  }
   if (response.status === 404) return { traceId, spans: 0, distinctSpans: 0 };
   if (response.status >= 500 && attempts > 1) {
     await response.body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    return traceInTempo(tempoUrl, traceId, attempts - 1);
+    return again();
   }
   if (!response.ok) throw new Error(`Tempo answered ${response.status} for trace ${traceId}: ${(await response.text()).slice(0, 300)}`);
   const body = (await response.json()) as { batches?: TempoBatch[] };
