@@ -90,3 +90,32 @@ export async function lokiLineTraceIds(lokiUrl: string, lines: string, startMs: 
   }
   return ids;
 }
+
+export interface ScrapeSamples {
+  readonly query: string;
+  /** Scrapes due over the window at the target's interval (the median time between its samples). */
+  readonly expected: number;
+  /** Samples Prometheus holds for the window. */
+  readonly stored: number;
+  /** The longest time between two stored samples (or the window's edges), in seconds. */
+  readonly longestGapSeconds: number;
+}
+
+/**
+ * The samples of one scrape target's `up` series Prometheus stored over [startMs, endMs], against
+ * the scrapes due at its interval: a Prometheus that was down stored none for that time (the gap).
+ */
+export async function scrapeSamples(prometheusUrl: string, selector: string, startMs: number, endMs: number): Promise<ScrapeSamples> {
+  const seconds = Math.ceil((endMs - startMs) / 1000);
+  const query = `up{${selector}}[${seconds}s]`;
+  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query, time: String((startMs + seconds * 1000) / 1000) })}`, { signal: AbortSignal.timeout(30_000) });
+  if (!response.ok) throw new Error(`Prometheus answered ${response.status} to ${query}: ${(await response.text()).slice(0, 300)}`);
+  const result = ((await response.json()) as { data: { result: { values: [number, string][] }[] } }).data.result;
+  // The target's own series: the one with the most samples (a relabelled copy would be a second).
+  const times = (result.sort((a, b) => b.values.length - a.values.length)[0]?.values ?? []).map(([t]) => t * 1000);
+  const edges = [startMs, ...times, startMs + seconds * 1000];
+  const longestGapMs = Math.max(...edges.slice(1).map((t, i) => t - edges[i]));
+  const steps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  const intervalMs = steps[Math.floor(steps.length / 2)] ?? seconds * 1000;
+  return { query, expected: Math.floor((seconds * 1000) / intervalMs), stored: times.length, longestGapSeconds: longestGapMs / 1000 };
+}
