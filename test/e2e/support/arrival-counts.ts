@@ -18,7 +18,7 @@ type TempoBatch = { scopeSpans?: { spans?: TempoSpan[] }[]; instrumentationLibra
 
 /**
  * Asks Tempo for one trace by id (GET /api/traces/<id>): the spans it holds, 0 when it answers 404.
- * A 5xx or a refused connection is asked again (up to 5 times, 2 s apart): a backend just
+ * A 5xx (or 499, a query its frontend cancelled) or a refused connection is asked again (up to 5 times, 2 s apart): a backend just
  * restarted, or a block just flushed, can fail one read, and a Service has no endpoint while
  * none of its pods is ready.
  */
@@ -35,7 +35,7 @@ export async function traceInTempo(tempoUrl: string, traceId: string, attempts =
     throw error;
   }
   if (response.status === 404) return { traceId, spans: 0, distinctSpans: 0 };
-  if (response.status >= 500 && attempts > 1) {
+  if (response.status >= 499 && attempts > 1) {
     await response.body?.cancel();
     return again();
   }
