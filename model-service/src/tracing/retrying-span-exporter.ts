@@ -242,7 +242,7 @@ export class RetryingSpanExporter implements SpanExporter {
       this.removeHead(batch);
       if (this.failures > 0) {
         this.report(
-          `span export recovered after ${this.failures} failed attempts over ${this.failingSeconds()} s; `
+          `span export recovered after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'} over ${this.failingSeconds()} s; `
             + `${this.queuedSpans} spans still buffered, sending`,
         );
       }
