@@ -38,6 +38,12 @@ export interface TracingHandle {
   readonly protocol: OtlpTracesProtocol;
   /** What the span export buffer holds and has dropped; undefined when nothing is exported. */
   spanBufferStatus(): SpanBufferStatus | undefined;
+  /**
+   * Hands what the batch processor holds to the export buffer and waits for the buffer to be sent
+   * (a retry waiting out its backoff goes at once), for up to 5 s. The provider's own forceFlush
+   * only does the first: the processor does not flush its exporter.
+   */
+  forceFlush(): Promise<void>;
   /** Exports what is buffered and stops; bounded (RetryingSpanExporter's drainTimeoutMs, 5 s). */
   shutdown(): Promise<void>;
 }
@@ -128,6 +134,10 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
     exporting: url !== undefined,
     protocol,
     spanBufferStatus,
+    forceFlush: async () => {
+      await provider.forceFlush();
+      await exporter?.forceFlush();
+    },
     shutdown: () => provider.shutdown(),
   };
 }
