@@ -255,6 +255,19 @@ export const METRICS = {
     help: 'Predictions forgotten before feedback could match them, by reason (ttl, capacity).',
     labelNames: ['reason'],
   },
+  // --- the service's own span export (RetryingSpanExporter) ---
+  traceExportBufferedSpans: {
+    name: 'trace_export_buffered_spans',
+    type: 'gauge',
+    help: 'Finished spans held for export to the OTLP endpoint (waiting, or being sent): they pile up while the endpoint is away, up to TRACES_RETRY_BUFFER_SPANS.',
+    labelNames: [],
+  },
+  traceExportDroppedSpansTotal: {
+    name: 'trace_export_dropped_spans_total',
+    type: 'counter',
+    help: 'Spans the service gave up exporting, by reason (buffer_full, rejected: the endpoint refused the batch for good, shutdown: unsent when shutdown\'s bound ran out).',
+    labelNames: ['reason'],
+  },
   modelInfo: {
     name: 'model_info',
     type: 'gauge',

@@ -2,6 +2,7 @@ import { performance, EventLoopUtilization } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, RegistryContentType } from 'prom-client';
 import { CounterSeries, HistogramSeries } from './series';
 import { INFERENCE_STAGES, InferenceStage, METRICS, MetricDefinition, MetricKey, TRACE_ID_LABEL } from '../contract';
+import { currentSpanBufferStatus, SPAN_DROP_REASONS } from '../tracing/span-buffer-status';
 
 type MetricFor<K extends MetricKey> = (typeof METRICS)[K]['type'] extends 'counter'
   ? Counter<string>
@@ -38,6 +39,7 @@ export function registerCatalogueMetrics(registry: MetricsRegistry): CatalogueMe
   }
   const typed = metrics as CatalogueMetrics;
   trackEventLoopUtilization(typed.eventLoopUtilization);
+  trackSpanExportBuffer(typed.traceExportBufferedSpans, typed.traceExportDroppedSpansTotal);
   return typed;
 }
 
@@ -61,6 +63,23 @@ function trackEventLoopUtilization(gauge: Gauge<string>): void {
     const current = performance.eventLoopUtilization();
     gauge.set(performance.eventLoopUtilization(current, previous).utilization);
     previous = current;
+  };
+}
+
+/**
+ * The span export buffer's state, read on each scrape from what the preloaded tracing setup
+ * published (span-buffer-status.ts): 0 buffered and no dropped series when nothing is exported.
+ */
+function trackSpanExportBuffer(buffered: Gauge<string>, dropped: Counter<string>): void {
+  (buffered as unknown as { collect: () => void }).collect = function collect(): void {
+    buffered.set(currentSpanBufferStatus()?.bufferedSpans ?? 0);
+  };
+  (dropped as unknown as { collect: () => void }).collect = function collect(): void {
+    const status = currentSpanBufferStatus();
+    if (status === undefined) return;
+    // The exporter keeps the running totals; the counter shows them as they are.
+    dropped.reset();
+    for (const reason of SPAN_DROP_REASONS) dropped.inc({ reason }, status.droppedSpans[reason]);
   };
 }
 

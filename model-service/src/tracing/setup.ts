@@ -4,6 +4,8 @@ import { BatchSpanProcessor, NodeTracerProvider, SpanProcessor } from '@opentele
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { MODEL_VERSION } from '../contract';
 import { PooledIdGenerator } from './pooled-id-generator';
+import { RETRY_BUFFER_VARIABLE, RetryingSpanExporter } from './retrying-span-exporter';
+import { publishSpanBufferStatus, SpanBufferStatus } from './span-buffer-status';
 import { createTraceExporter, OtlpTracesProtocol, tracesProtocolFromEnv } from './trace-exporter';
 
 export const DEFAULT_SERVICE_NAME = 'model-service';
@@ -13,7 +15,10 @@ export interface TracingOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** OTLP/HTTP traces URL; default from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
   readonly tracesUrl?: string;
-  /** Register as the global provider (the preloaded telemetry module does; tests don't). */
+  /**
+   * Register as the global provider, and publish the span buffer's status for the metrics
+   * registry (the preloaded telemetry module does; tests don't).
+   */
   readonly registerGlobal?: boolean;
   /** Where SDK-internal problems (export failures, dropped spans) are reported. */
   readonly warn?: (message: string) => void;
@@ -31,7 +36,15 @@ export interface TracingHandle {
   readonly exporting: boolean;
   /** The OTLP/HTTP encoding spans are (or would be) sent in. */
   readonly protocol: OtlpTracesProtocol;
-  /** Exports what is queued and stops; bounded by the exporter's timeout. */
+  /** What the span export buffer holds and has dropped; undefined when nothing is exported. */
+  spanBufferStatus(): SpanBufferStatus | undefined;
+  /**
+   * Hands what the batch processor holds to the export buffer and waits for the buffer to be sent
+   * (a retry waiting out its backoff goes at once), for up to 5 s. The provider's own forceFlush
+   * only does the first: the processor does not flush its exporter.
+   */
+  forceFlush(): Promise<void>;
+  /** Exports what is buffered and stops; bounded (RetryingSpanExporter's drainTimeoutMs, 5 s). */
   shutdown(): Promise<void>;
 }
 
@@ -51,6 +64,14 @@ const BATCH_DEFAULTS = {
   OTEL_BSP_SCHEDULE_DELAY: 1_000,
   OTEL_BSP_EXPORT_TIMEOUT: 10_000,
 } as const;
+
+/**
+ * Default of TRACES_RETRY_BUFFER_SPANS, the most spans kept for export while the OTLP endpoint is
+ * away (RetryingSpanExporter): 60 s of a pod at 200 requests/s, 5 spans per /predict request (the
+ * server span, preprocess, tokenize, tfidf, predict). Measured cost, `npm run bench:span-buffer`:
+ * see docs/serving.md, "Span export while the endpoint is away".
+ */
+export const DEFAULT_RETRY_BUFFER_SPANS = 60 * 200 * 5;
 
 /** Resolves the traces URL the way the OTLP exporter does, or undefined when none is configured. */
 export function tracesUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
@@ -82,16 +103,26 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
 
   // Read before the endpoint so that a bad value fails at start even when nothing is exported yet.
   const protocol = tracesProtocolFromEnv(env);
+  const batching = batchConfig(env);
+  const retryBufferSpans = positiveIntegerFromEnv(env, RETRY_BUFFER_VARIABLE, DEFAULT_RETRY_BUFFER_SPANS);
   const url = options.tracesUrl ?? tracesUrlFromEnv(env);
   const spanProcessors: SpanProcessor[] = [];
+  let exporter: RetryingSpanExporter | undefined;
   if (url === undefined) {
     warn(
       'tracing: no OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, so spans are not exported; '
         + 'set it to e.g. http://tempo:4318 to send traces',
     );
   } else {
-    spanProcessors.push(new BatchSpanProcessor(createTraceExporter(protocol, url), batchConfig(env)));
+    // The processor batches; the retrying exporter keeps batches the endpoint could not take and sends them again.
+    exporter = new RetryingSpanExporter(createTraceExporter(protocol, url), {
+      maxBufferedSpans: retryBufferSpans,
+      maxExportBatchSize: batching.maxExportBatchSize,
+    });
+    spanProcessors.push(new BatchSpanProcessor(exporter, batching));
   }
+  const spanBufferStatus = (): SpanBufferStatus | undefined => exporter?.status();
+  if (options.registerGlobal) publishSpanBufferStatus(spanBufferStatus);
 
   const provider = new NodeTracerProvider({ resource, spanProcessors, idGenerator: new PooledIdGenerator() });
   // No async context manager: the service passes span parents explicitly and
@@ -102,33 +133,41 @@ export function setupTracing(options: TracingOptions = {}): TracingHandle {
     provider,
     exporting: url !== undefined,
     protocol,
+    spanBufferStatus,
+    forceFlush: async () => {
+      await provider.forceFlush();
+      await exporter?.forceFlush();
+    },
     shutdown: () => provider.shutdown(),
   };
 }
 
-function batchConfig(env: NodeJS.ProcessEnv): Record<string, number> {
-  // Only fill in what the operator did not set: the SDK reads OTEL_BSP_* itself
-  // but explicit options would override them.
-  const keys = {
-    maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
-    maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
-    scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
-    exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT',
-  } as const;
-  const config: Record<string, number> = {};
-  for (const [option, variable] of Object.entries(keys)) {
-    const raw = env[variable];
-    if (raw === undefined || raw.trim() === '') {
-      config[option] = BATCH_DEFAULTS[variable];
-    } else {
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new Error(`invalid environment variable ${variable}: ${JSON.stringify(raw)} is not a positive integer`);
-      }
-      config[option] = value;
-    }
+const BATCH_VARIABLES = {
+  maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
+  maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
+  exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT',
+} as const;
+
+function batchConfig(env: NodeJS.ProcessEnv): Record<keyof typeof BATCH_VARIABLES, number> {
+  // Every option is passed explicitly, so the SDK's own reading of OTEL_BSP_* is overridden;
+  // these read the same variables, with our defaults for what the operator did not set.
+  const config = {} as Record<keyof typeof BATCH_VARIABLES, number>;
+  for (const [option, variable] of Object.entries(BATCH_VARIABLES) as [keyof typeof BATCH_VARIABLES, keyof typeof BATCH_DEFAULTS][]) {
+    config[option] = positiveIntegerFromEnv(env, variable, BATCH_DEFAULTS[variable]);
   }
   return config;
+}
+
+/** `env[variable]` as a positive integer, `fallback` when unset or empty; throws one line naming the variable. */
+function positiveIntegerFromEnv(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`invalid environment variable ${variable}: ${JSON.stringify(raw)} is not a positive integer`);
+  }
+  return value;
 }
 
 function defaultWarn(message: string): void {

@@ -111,9 +111,9 @@ const COMPONENT_TYPE = 'otlp_http_span_exporter';
  * (the class takes none). Same transport, retries, headers, compression and timeout variables.
  */
 class TempoCompatibleJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
-  constructor(url: string) {
+  constructor(url: string, timeoutMillis: number | undefined) {
     super(createOtlpHttpExportDelegate(
-      convertLegacyHttpOptions({ url }, 'TRACES', 'v1/traces', { 'Content-Type': CONTENT_TYPE_OF['http/json'] }),
+      convertLegacyHttpOptions({ url, timeoutMillis }, 'TRACES', 'v1/traces', { 'Content-Type': CONTENT_TYPE_OF['http/json'] }),
       tempoCompatibleJsonTraceSerializer,
       COMPONENT_TYPE,
       TraceExporterMetricsHelper,
@@ -122,12 +122,20 @@ class TempoCompatibleJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> 
   }
 }
 
+export interface TraceExporterOptions {
+  /**
+   * Bound on one export, its own retries included (the library's RetryingTransport).
+   * @default - OTEL_EXPORTER_OTLP_TRACES_TIMEOUT / OTEL_EXPORTER_OTLP_TIMEOUT, else 10000 ms
+   */
+  readonly timeoutMillis?: number;
+}
+
 /** The span exporter for `protocol`, sending to the full traces URL (…/v1/traces). */
-export function createTraceExporter(protocol: OtlpTracesProtocol, url: string): SpanExporter {
+export function createTraceExporter(protocol: OtlpTracesProtocol, url: string, options: TraceExporterOptions = {}): SpanExporter {
   switch (protocol) {
     case 'http/protobuf':
-      return new OTLPProtobufTraceExporter({ url });
+      return new OTLPProtobufTraceExporter({ url, timeoutMillis: options.timeoutMillis });
     case 'http/json':
-      return new TempoCompatibleJsonTraceExporter(url);
+      return new TempoCompatibleJsonTraceExporter(url, options.timeoutMillis);
   }
 }

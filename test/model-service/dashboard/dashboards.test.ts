@@ -124,6 +124,13 @@ describe('model-service dashboard', () => {
     });
   });
 
+  test('the Traces row shows the span export buffer of each pod and what it dropped, from the catalogue\'s names', () => {
+    expect(byTitle('Spans waiting for export').targets![0].expr)
+      .toBe(`max by (pod) (${METRICS.traceExportBufferedSpans.name}{app="model-service", namespace="$namespace", pod=~"$pod"})`);
+    expect(byTitle('Spans dropped before export per second').targets![0].expr)
+      .toMatch(new RegExp(`^sum by \\(reason\\) \\(rate\\(${METRICS.traceExportDroppedSpansTotal.name}\\{`));
+  });
+
   test('for Grafana 9.3 (the reference profile) the Traces panel searches with nativeSearch, where TraceQL is behind a flag', () => {
     const legacy = modelServiceDashboard({ appName: 'model-service', traceSearch: 'nativeSearch' }) as unknown as { panels: { title: string; targets?: Record<string, unknown>[] }[] };
     const target = legacy.panels.find((p) => p.title === 'Recent traces')!.targets![0];

@@ -1,8 +1,9 @@
-/** Traces: recent prediction traces of the service from Tempo. */
+/** Traces: recent prediction traces of the service from Tempo, and the service's own span export. */
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as tempo from '@grafana/grafana-foundation-sdk/tempo';
+import { METRICS } from 'model-service/contract';
 import { PREDICT_ROUTE } from '../../rules/selectors';
-import { DashboardContext, DashboardRow, TEMPO, WIDTH } from '../common';
+import { DashboardContext, DashboardRow, promQuery, rate, series, TEMPO, timeSeriesPanel, WIDTH } from '../common';
 
 /**
  * The root span of a prediction, as the service names its server spans: `<method> <route>`.
@@ -22,6 +23,23 @@ export const tracesRow: DashboardRow = {
       .height(10)
       .span(WIDTH.full)
       .withTarget(tracesQuery(ctx)),
+    // Why a trace may be missing: its spans still wait in the pod, or were given up on.
+    timeSeriesPanel(
+      'Spans waiting for export',
+      'Spans each pod holds because the OTLP endpoint (the node\'s Alloy) has not taken them yet; above 0 for long means the endpoint is away. Full at TRACES_RETRY_BUFFER_SPANS (default 60,000).',
+    )
+      .unit('short')
+      .min(0)
+      .span(WIDTH.half)
+      .withTarget(promQuery(`max by (pod) (${series(ctx, METRICS.traceExportBufferedSpans.name)})`, '{{pod}}')),
+    timeSeriesPanel(
+      'Spans dropped before export per second',
+      'Spans the service gave up exporting, by reason: buffer_full (the endpoint away too long), rejected (refused as bad data), shutdown (unsent when the pod stopped).',
+    )
+      .unit('short')
+      .min(0)
+      .span(WIDTH.half)
+      .withTarget(promQuery(`sum by (reason) (${rate(ctx, METRICS.traceExportDroppedSpansTotal.name)})`, '{{reason}}')),
   ],
 };
 
