@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { formatTable } from '../model-service/src/cli/table';
 import { newsgroupsModel } from '../model-service/test/support/model';
-import { completionLines, lokiLineCount, lokiLineTraceIds, scrapeSamples, tracesInTempo } from '../test/e2e/support/arrival-counts';
+import { TraceArrival, completionLines, lokiLineCount, lokiLineTraceIds, scrapeSamples, tracesInTempo } from '../test/e2e/support/arrival-counts';
 import { CurrentBackend, CurrentLocalStack, startCurrentStack } from '../test/e2e/support/current-stack';
 import { httpOk, waitFor } from '../test/e2e/support/local-stack';
 import { ManagedProcess, ProcessRegistry } from '../test/e2e/support/processes';
@@ -152,19 +152,26 @@ async function countArrivals(stack: CurrentLocalStack, phase: Phase, options: Fa
   const started = Date.now();
   const deadline = started + settleMs;
   let flushed = false;
+  // A trace found complete stays so: later rounds ask Tempo only for the others (a read that
+  // searches the object store's blocks takes seconds).
+  const known = new Map<string, TraceArrival>();
+  let perTrace = spansPerTrace;
   for (;;) {
-    const traces = await tracesInTempo(stack.endpoints.tempo, sample);
-    const perTrace = spansPerTrace ?? mostCommon(traces.filter((t) => t.distinctSpans > 0).map((t) => t.distinctSpans));
+    const ask = sample.filter((id) => perTrace === undefined || (known.get(id)?.distinctSpans ?? 0) < perTrace);
+    for (const trace of await tracesInTempo(stack.endpoints.tempo, ask)) known.set(trace.traceId, trace);
+    const traces = sample.map((id) => known.get(id)!);
+    const spans: number = perTrace ?? mostCommon(traces.filter((t) => t.distinctSpans > 0).map((t) => t.distinctSpans));
+    perTrace = spans;
     const { query, count } = await lokiLineCount(stack.endpoints.loki, lines, from, to);
     const ids = (await lokiLineTraceIds(stack.endpoints.loki, lines, from, to)).filter((id) => sent.has(id));
     const found = new Set(ids);
-    const lostTraces = new Set(traces.filter((t) => t.distinctSpans < perTrace).map((t) => t.traceId));
-    const spansArrived = traces.reduce((sum, t) => sum + Math.min(t.distinctSpans, perTrace), 0);
+    const lostTraces = new Set(traces.filter((t) => t.distinctSpans < spans).map((t) => t.traceId));
+    const spansArrived = traces.reduce((sum, t) => sum + Math.min(t.distinctSpans, spans), 0);
     const counted: Counted = {
       spans: {
-        sent: sample.length * perTrace, arrived: spansArrived, lost: sample.length * perTrace - spansArrived,
+        sent: sample.length * spans, arrived: spansArrived, lost: sample.length * spans - spansArrived,
         duplicated: traces.reduce((sum, t) => sum + t.spans - t.distinctSpans, 0),
-        traces: `${traces.filter((t) => t.distinctSpans >= perTrace).length}/${sample.length} traces complete`,
+        traces: `${traces.filter((t) => t.distinctSpans >= spans).length}/${sample.length} traces complete`,
         lostSent: sentRange(phase, phase.requests.filter((r) => lostTraces.has(r.traceId))),
       },
       logs: {
@@ -174,7 +181,7 @@ async function countArrivals(stack: CurrentLocalStack, phase: Phase, options: Fa
         lostSent: sentRange(phase, answered.filter((r) => !found.has(r.traceId))),
       },
     };
-    if ((counted.spans.lost === 0 && counted.logs.lost === 0) || Date.now() > deadline) return { ...counted, spansPerTrace: perTrace };
+    if ((counted.spans.lost === 0 && counted.logs.lost === 0) || Date.now() > deadline) return { ...counted, spansPerTrace: spans };
     if (counted.spans.lost > 0 && !flushed && Date.now() - started > 30_000) {
       // A read asks 2 of the 3 Tempo pods, so a span whose other copy died with a killed pod is not
       // found in the pods' memory; flushed, it is in the object store, which every querier reads.
