@@ -269,10 +269,6 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     // ../shared's build stands in for the chart's release; a downloaded one is the release itself.
     const alloyVersion = alloy.source === 'download' ? CURRENT_BACKENDS.alloy.standsFor : `${CURRENT_BACKENDS.alloy.version} (for ${CURRENT_BACKENDS.alloy.standsFor})`;
     changes.push({ backend: `Alloy ${alloyVersion}`, source: alloyRendered.source, changes: [...alloyConfig.changes, ...alloyArgs.changes] });
-    // After Tempo is ready: in a cluster Alloy's exporter retries until the tempo Service has
-    // endpoints, with gRPC's reconnect backoff; starting it after keeps that out of the checks' timing.
-    await tempoReady;
-    const alloyProcess = registry.start('alloy', alloy.path, alloyArgs.args, { env: { ...process.env, ...alloyEnv }, logFile: path.join(work, 'alloy', 'alloy.log') });
     const stabilityLevel = /^--stability\.level=(.+)$/.exec(renderedAlloyArgs.find((a) => a.startsWith('--stability.level=')) ?? '')?.[1] ?? 'generally-available';
 
     // --- Prometheus 3
@@ -295,6 +291,13 @@ export async function startCurrentStack(options: LocalStackOptions): Promise<Cur
     registry.adopt(service.process, () => service.stop());
     writeCriLog(service.process.stdout, 'stdout', logFile);
     writeCriLog(service.process.stderr, 'stderr', logFile);
+
+    // Alloy last, once Tempo is ready (Prometheus and the service meanwhile gather the history the
+    // rules and dashboards need): in a cluster Alloy's exporter retries until the tempo Service
+    // has endpoints, with gRPC's reconnect backoff; starting it after keeps that out of the checks'
+    // timing. Until then the service keeps its spans in its export buffer, and its log file waits.
+    await tempoReady;
+    const alloyProcess = registry.start('alloy', alloy.path, alloyArgs.args, { env: { ...process.env, ...alloyEnv }, logFile: path.join(work, 'alloy', 'alloy.log') });
 
     log('waiting for Loki, Tempo, Alloy and Prometheus to be ready');
     await Promise.all([
