@@ -14,26 +14,17 @@ import { rewriteArgs } from './config-rewrite';
 import {
   LOKI_SCALABLE_TARGETS, LokiScalableTarget, gatewayRoutes, loki3ForLoopback, lokiScalableForLoopback,
 } from './current-loopback-configs';
-import { BackendChanges, PodContext, containerEnv, httpOk, lokiVerifyConfig, renderedContainer, renderedFile, waitFor } from './local-stack';
+import {
+  BackendChanges, BackendOnLoopbackOptions, ReadyProcess, containerEnv, httpOk, lokiVerifyConfig, renderedContainer, renderedFile, waitFor,
+} from './local-stack';
 import { LOOPBACK } from './loopback-configs';
-import type { ManagedProcess, ProcessRegistry } from './processes';
+import type { ProcessRegistry } from './processes';
 
 /** The paths of Loki's API the stack uses through the gateway: Alloy's push and Grafana's queries. */
 export const GATEWAY_PATHS = { push: '/loki/api/v1/push', query: '/loki/api/v1/query_range' } as const;
 
-export interface LokiOnLoopbackOptions {
-  readonly release: RenderedRelease;
-  readonly binary: string;
-  readonly version: string;
+export interface LokiOnLoopbackOptions extends BackendOnLoopbackOptions {
   readonly namespace: string;
-  /** The pod of a process (its downward API and Secrets). */
-  readonly podContext: (podName: string) => PodContext;
-  /** A new folder under the run's work folder. */
-  readonly dir: (name: string) => string;
-  /** A free loopback port. */
-  readonly port: () => number;
-  /** host:port of SeaweedFS' S3 API. */
-  readonly s3Endpoint: string;
 }
 
 export interface LokiOnLoopback {
@@ -49,7 +40,7 @@ export interface LokiOnLoopback {
   readonly renderedConfigFile: string;
   readonly env: NodeJS.ProcessEnv;
   /** Starts the processes (once the buckets exist); resolves when every one is ready, with each process and its readiness URL. */
-  start(registry: ProcessRegistry): Promise<{ readonly process: ManagedProcess; readonly readyUrl: string }[]>;
+  start(registry: ProcessRegistry): Promise<ReadyProcess[]>;
 }
 
 type LokiWorkload = { name: string; target: 'all' | LokiScalableTarget };

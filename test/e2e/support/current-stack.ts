@@ -35,13 +35,13 @@ import {
 } from './current-loopback-configs';
 import { LokiOnLoopback, lokiOnLoopback } from './current-loki';
 import {
-  BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, SecretValues, containerEnv, containersOf, httpOk,
+  BackendChanges, LocalStack, LocalStackOptions, POD, PodContext, ReadyProcess, SecretValues, containerEnv, containersOf, httpOk,
   modelServicePod, releaseNamed, renderedContainer, renderedFile, waitFor, writeCriLog,
 } from './local-stack';
 import { LOOPBACK, prometheusArgsForLoopback, prometheusForLoopback } from './loopback-configs';
 import { tempoOnLoopback } from './current-tempo';
 import type { PodIdentity } from './pod-discovery';
-import { ManagedProcess, ProcessRegistry } from './processes';
+import { ProcessRegistry } from './processes';
 import { loopbackPortPairs, loopbackPorts } from './ports';
 
 export const CURRENT_DIST = profileDir('current');
@@ -63,7 +63,7 @@ export interface CurrentLocalStack extends LocalStack {
    * Each backend's process (it keeps its spawn arguments: `registry.restart`) and the URL that
    * answers 200 once it is ready; Loki's is its first process (the only one in Monolithic mode).
    */
-  readonly backends: Readonly<Record<CurrentBackend, { readonly process: ManagedProcess; readonly readyUrl: string }>>;
+  readonly backends: Readonly<Record<CurrentBackend, ReadyProcess>>;
   /** Each Tempo pod's HTTP API (the `tempo` Service's query URL is endpoints.tempo). */
   readonly tempoPods: readonly string[];
 }

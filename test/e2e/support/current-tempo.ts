@@ -10,21 +10,14 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { RenderedRelease } from '../../../verify/helm';
 import { ConfigChange, rewrite, rewriteArgs } from './config-rewrite';
-import { BackendChanges, PodContext, containerEnv, httpOk, renderedContainer, renderedFile, waitFor } from './local-stack';
+import { BackendChanges, BackendOnLoopbackOptions, ReadyProcess, containerEnv, httpOk, renderedContainer, renderedFile, waitFor } from './local-stack';
 import { LISTEN, LOOPBACK, TempoLoopback, tempoArgsForLoopback, tempoForLoopback } from './loopback-configs';
-import type { ManagedProcess, ProcessRegistry } from './processes';
+import type { ProcessRegistry } from './processes';
 import { startServiceProxy } from './service-proxy';
 
-export interface TempoOnLoopbackOptions {
-  readonly release: RenderedRelease;
-  readonly binary: string;
-  readonly version: string;
-  readonly podContext: (podName: string) => PodContext;
-  readonly dir: (name: string) => string;
-  readonly port: () => number;
-  readonly s3Endpoint: string;
+export interface TempoOnLoopbackOptions extends BackendOnLoopbackOptions {
+  /** The Prometheus process, for the metrics generator's remote write. */
   readonly prometheusUrl: string;
 }
 
@@ -38,7 +31,7 @@ export interface TempoOnLoopback {
   /** Each pod's HTTP API (`/flush` cuts and uploads its blocks). */
   readonly podUrls: readonly string[];
   /** Starts the processes (once the bucket exists); resolves when every one is ready, with each process and its readiness URL. */
-  start(registry: ProcessRegistry): Promise<{ readonly process: ManagedProcess; readonly readyUrl: string }[]>;
+  start(registry: ProcessRegistry): Promise<ReadyProcess[]>;
 }
 
 /** Where UTS namespaces come from: util-linux's unshare (needs root, as CI and this machine have). */

@@ -19,7 +19,7 @@ import type { KubeObject, RenderedRelease } from '../../../verify/helm';
 import type { StackEndpoints } from '../../../verify/stack-checks';
 import type { ConfigChange } from './config-rewrite';
 import { PodIdentity, podDiscoveryTargets, podLogPath, withContainerPort } from './pod-discovery';
-import type { ProcessRegistry } from './processes';
+import type { ManagedProcess, ProcessRegistry } from './processes';
 
 /** The pod the model service process stands for (fixed, so runs compare). */
 export const POD: PodIdentity = {
@@ -140,6 +140,27 @@ export interface PodContext {
   readonly pod: PodIdentity;
   readonly manifests?: readonly KubeObject[];
   readonly secrets?: SecretValues;
+}
+
+/** A backend's process and the URL that answers 200 once it is ready. */
+export interface ReadyProcess {
+  readonly process: ManagedProcess;
+  readonly readyUrl: string;
+}
+
+/** What starting a backend's processes on loopback from its rendered release takes from the stack. */
+export interface BackendOnLoopbackOptions {
+  readonly release: RenderedRelease;
+  readonly binary: string;
+  readonly version: string;
+  /** The pod of a process (its downward API and Secrets). */
+  readonly podContext: (podName: string) => PodContext;
+  /** A new folder under the run's work folder. */
+  readonly dir: (name: string) => string;
+  /** A free loopback port. */
+  readonly port: () => number;
+  /** host:port of SeaweedFS' S3 API. */
+  readonly s3Endpoint: string;
 }
 
 /**
